@@ -21,6 +21,7 @@ export type {
 export { BACKENDS, pickBestBackend, useBackend } from './backend.js';
 export type { BackendChoice, BackendName, BackendOptions } from './backend.js';
 export { BagNet } from './bagnet.js';
+export { forwardMacs } from './cost.js';
 export type { PatchEmbeddings, RunOptions, WeightValue } from './bagnet.js';
 export { buildBagNetGraph, foldedWeightSpecs, layerName } from './build.js';
 export type { BagNetGraph, WeightSpec } from './build.js';

@@ -1,0 +1,76 @@
+/**
+ * Typed errors of the checkpoint reader. Every message says what was wrong, where (byte
+ * offset, record or key) and what to do about it.
+ */
+
+/** Where in a checkpoint a problem was found. */
+export interface CheckpointLocation {
+  /** Byte offset into the pickle stream or file, when known. */
+  readonly offset?: number;
+  /** Record (zip entry or pickle section) the offset refers to, when known. */
+  readonly record?: string;
+}
+
+/** Base class of every error thrown by `@bagnet-vis/convert`. */
+export class BagNetConvertError extends Error {
+  override readonly name: string = 'BagNetConvertError';
+
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message);
+    if (options !== undefined && 'cause' in options) {
+      Object.defineProperty(this, 'cause', {
+        value: options.cause,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+}
+
+/** The bytes are not a PyTorch checkpoint, or the checkpoint is truncated or corrupt. */
+export class CheckpointFormatError extends BagNetConvertError {
+  override readonly name: string = 'CheckpointFormatError';
+  /** Byte offset of the problem, when known. */
+  readonly offset: number | undefined;
+  /** Record (zip entry, pickle section) or state_dict key involved, when known. */
+  readonly record: string | undefined;
+
+  constructor(message: string, location: CheckpointLocation = {}, options?: { readonly cause?: unknown }) {
+    super(message, options);
+    this.offset = location.offset;
+    this.record = location.record;
+  }
+}
+
+/**
+ * The pickle asks for a global or an opcode outside the allow-list of what a state_dict
+ * needs (for example `os.system`). Nothing was imported, called or executed: the reader
+ * refuses the file at the opcode that names it.
+ */
+export class UnsafePickleError extends BagNetConvertError {
+  override readonly name: string = 'UnsafePickleError';
+  /** Dotted name of the refused global (`'os.system'`), when a global was refused. */
+  readonly global: string | undefined;
+  /** Name of the refused opcode (`'REDUCE'`, `'INST'`), when an opcode was refused. */
+  readonly opcode: string | undefined;
+  /** Byte offset of the refused opcode. */
+  readonly offset: number | undefined;
+  /** Record (zip entry, pickle section) that holds it, when known. */
+  readonly record: string | undefined;
+
+  constructor(
+    message: string,
+    details: {
+      readonly global?: string;
+      readonly opcode?: string;
+      readonly offset?: number;
+      readonly record?: string;
+    } = {},
+  ) {
+    super(message);
+    this.global = details.global;
+    this.opcode = details.opcode;
+    this.offset = details.offset;
+    this.record = details.record;
+  }
+}
