@@ -54,7 +54,7 @@ const flags = [
 
 export default {
   rootDir: '.',
-  files: ['packages/*/test/**/*.browser.test.ts', 'test/browser/**/*.test.ts'],
+  files: ['packages/*/test/**/*.browser.test.ts', 'packages/elements/src/**/*.test.ts', 'test/browser/**/*.test.ts'],
   nodeResolve: false,
   concurrency: 1,
   concurrentBrowsers: 1,
