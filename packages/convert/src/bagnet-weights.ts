@@ -14,13 +14,8 @@ import {
 } from '@bagnet-vis/core';
 import type { BagNetArchitecture, BagNetMetadataOptions, WeightValue } from '@bagnet-vis/core';
 
-import { BagNetConvertError } from './errors.js';
+import { CheckpointArchitectureError } from './errors.js';
 import type { StateDict, TorchTensor } from './torch-checkpoint.js';
-
-/** The state_dict does not describe a BagNet (missing/unexpected keys, wrong shapes). */
-export class CheckpointArchitectureError extends BagNetConvertError {
-  override readonly name: string = 'CheckpointArchitectureError';
-}
 
 /** Options of {@link inferArchitecture}. */
 export interface InferOptions {
@@ -45,6 +40,12 @@ export function inferArchitecture(sd: StateDict, options: InferOptions = {}): Ba
     fail(
       `Not a BagNet state_dict: ${stem === undefined ? 'conv1.weight' : 'fc.weight'} is missing ` +
         `(found ${keys.length} keys${keys.length ? `, e.g. ${keys.slice(0, 4).join(', ')}` : ''}).`,
+    );
+  }
+  if (stem.length === 4 && stem[1] === 3 && stem[2] === 7 && stem[3] === 7) {
+    fail(
+      `Not a BagNet: this is a ResNet checkpoint (conv1.weight is a 7×7 conv [${stem.join(', ')}]). ` +
+        `A BagNet's stem is a 1×1 conv [width, 3, 1, 1]; use bagnet8/16/32-*.pth.tar (BagNet-9/17/33).`,
     );
   }
   if (stem.length !== 4 || stem[1] !== 3 || stem[2] !== 1 || stem[3] !== 1) {

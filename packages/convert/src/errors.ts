@@ -42,6 +42,19 @@ export class CheckpointFormatError extends BagNetConvertError {
   }
 }
 
+/** The state_dict does not describe a BagNet (missing/unexpected keys, wrong shapes). */
+export class CheckpointArchitectureError extends BagNetConvertError {
+  override readonly name: string = 'CheckpointArchitectureError';
+}
+
+/**
+ * An option of the conversion is unusable: labels that do not match the number of classes or
+ * cannot be parsed, an invalid input size, normalisation or stage strides.
+ */
+export class ConvertOptionsError extends BagNetConvertError {
+  override readonly name: string = 'ConvertOptionsError';
+}
+
 /**
  * The pickle asks for a global or an opcode outside the allow-list of what a state_dict
  * needs (for example `os.system`). Nothing was imported, called or executed: the reader

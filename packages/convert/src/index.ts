@@ -1,5 +1,15 @@
-export { BagNetConvertError, CheckpointFormatError, UnsafePickleError } from './errors.js';
+export {
+  BagNetConvertError,
+  CheckpointArchitectureError,
+  CheckpointFormatError,
+  ConvertOptionsError,
+  UnsafePickleError,
+} from './errors.js';
 export type { CheckpointLocation } from './errors.js';
+export { convertCheckpoint, CONVERTER, describeCheckpoint } from './convert.js';
+export type { ConvertOptions, ConvertProgress } from './convert.js';
+export { IMAGENET_LABELS } from './imagenet-labels.js';
+export { parseLabels } from './labels.js';
 export {
   ALLOWED_PICKLE_GLOBALS,
   PickleCallable,
@@ -23,7 +33,6 @@ export type {
 export {
   bagnetFromStateDict,
   checkStateDict,
-  CheckpointArchitectureError,
   foldStateDict,
   inferArchitecture,
   referenceStateDictShapes,

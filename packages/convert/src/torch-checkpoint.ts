@@ -216,8 +216,12 @@ function sniff(bytes: Uint8Array, file: string): 'zip' | 'legacy' {
   if (bytes.length > 262 && ascii(257, 262) === 'ustar') {
     what = 'is a tar archive: the pre-0.1.10 torch format is not supported; load it with torch and re-save it';
   } else if (at(0) === 0x1f && at(1) === 0x8b) what = 'is gzip-compressed; decompress it first';
-  else if (ascii(0, 4) === '\x89HDF') what = 'is an HDF5 (Keras) file';
-  else if (ascii(0, 6) === '\x93NUMPY') what = 'is a NumPy .npy file';
+  else if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') what = 'is a PNG image';
+  else if (at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) what = 'is a JPEG image';
+  else if (ascii(0, 4) === '\x89HDF') {
+    what =
+      'is an HDF5 file (a Keras .h5 model?); Keras BagNets are not supported, convert the PyTorch checkpoint of the same model (bagnet8/16/32-*.pth.tar) instead';
+  } else if (ascii(0, 6) === '\x93NUMPY') what = 'is a NumPy .npy file';
   else if (bytes.length > 9 && at(8) === 0x7b && at(6) === 0 && at(7) === 0) what = 'looks like a safetensors file';
   throw new CheckpointFormatError(
     `${file} is not a PyTorch checkpoint: it ${what}. Expected a zip archive ('PK', torch >= 1.6) or a pickle (byte 0x80, legacy torch.save).`,

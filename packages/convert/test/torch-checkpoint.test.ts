@@ -454,9 +454,20 @@ describe('readTorchCheckpoint: damaged and foreign files', () => {
     assertFormatError(() => readTorchCheckpoint(npy), 'npy', /NumPy \.npy file/);
     assertFormatError(() => readTorchCheckpoint(Uint8Array.of(0x1f, 0x8b, 8, 0)), 'gzip', /gzip-compressed/);
     assertFormatError(
+      () => readTorchCheckpoint(Uint8Array.of(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0)),
+      'hdf5',
+      /HDF5 file \(a Keras \.h5 model\?\).*convert the PyTorch checkpoint/,
+    );
+    assertFormatError(() => readTorchCheckpoint(Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0x10)), 'jpeg', /JPEG image/);
+    assertFormatError(
+      () => readTorchCheckpoint(new TextEncoder().encode('hello')),
+      'text',
+      /starts with bytes 68 65 6c 6c 6f/,
+    );
+    assertFormatError(
       () => readTorchCheckpoint(read(new URL('input.png', TINY_DIR))),
       'png',
-      /starts with bytes 89 50 4e 47/,
+      /is not a PyTorch checkpoint: it is a PNG image/,
     );
     // a plain pickle that torch.save did not write
     assertFormatError(() => readTorchCheckpoint(Uint8Array.of(0x80, 2, 0x4b, 1, 0x2e)), 'pickle', /no magic number/);

@@ -65,6 +65,23 @@ describe('malicious pickles are refused', () => {
     );
   });
 
+  test('5000 nested dicts hit the depth limit', () => {
+    // PROTO 2, (EMPTY_DICT NONE) × 5000, EMPTY_DICT, SETITEM × 5000, STOP
+    const n = 5000;
+    const ops = [
+      0x80,
+      2,
+      ...Array.from({ length: n }, () => [0x7d, 0x4e]).flat(),
+      0x7d,
+      ...new Array<number>(n).fill(0x73),
+      0x2e,
+    ];
+    assert.throws(
+      () => unpickle(Uint8Array.from(ops)),
+      (e: unknown) => e instanceof CheckpointFormatError && /containers nested deeper than 1000/.test(e.message),
+    );
+  });
+
   test('no payload ran: the marker files do not exist', () => {
     for (const marker of MARKERS) assert.equal(existsSync(marker), false, marker);
   });
