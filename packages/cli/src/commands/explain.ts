@@ -1,0 +1,215 @@
+/**
+ * `bagnet explain <image> --model <model.json>`: one forward pass → the top classes as a table,
+ * and optionally the evidence as JSON (`--json`), a PNG figure (`--png`) and a dense per-pixel
+ * heatmap (`--dense`).
+ */
+import { basename } from 'node:path';
+
+import { BACKENDS, pickBestBackend, useBackend } from '@bagnet-vis/core';
+import type { BackendName, BagNet, ClassScore, EvidenceMap } from '@bagnet-vis/core';
+import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
+
+import { integer, parseCommandLine, positionals } from '../args.js';
+import type { Command } from '../command.js';
+import { CliError, UsageError } from '../errors.js';
+import { denseHeatmap } from '../explain/dense-heatmap.js';
+import { explanationJson } from '../explain/explanation-json.js';
+import type { HeatmapJson } from '../explain/explanation-json.js';
+import { patchEvidencePerPixel } from '../explain/pixel-evidence.js';
+import { resolveClass } from '../explain/resolve-class.js';
+import { checkWritable, readInput, writeFileAtomic } from '../files.js';
+import { decodeImage } from '../image/decode.js';
+import { pixelTensor, resizePixels, shortSideSize } from '../image/resize.js';
+import { renderExplanationPng } from '../render/explanation-png.js';
+
+/** Backends that run under Node. */
+const NODE_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
+
+const HELP = `Usage: bagnet explain <image.png|.jpg> --model <model.json|dir> [options]
+
+Runs a BagNet once on the image and prints its top classes. Every class logit is the
+mean of a map of per-patch logits (one per q×q patch, every 8 px): --json writes that
+map, --png draws it over the image.
+
+Options:
+  --model <path>        model.json written by 'bagnet convert' (or its folder)
+  --json <file>         write {"logits", "logitMap": {"shape": [h, w, C], "data"},
+                        "top": [{"index", "label", "logit", "probability"}],
+                        "heatmap": {"class", "shape": [H, W], "data"}} (heatmap with --dense)
+  --png <file>          write the image, the evidence overlay and a legend
+                        (red = evidence for the class, blue = against)
+  --class <i|label>     class to draw and to compute the dense heatmap for
+                        (default: the top class)
+  --top <k>             classes to print and to list in the JSON (default 5)
+  --dense               per-pixel heatmap: the class logit of the q×q patch centred on
+                        each pixel (normalised image zero-padded by (q-1)/2, as the
+                        reference implementation); slower than the patch map
+  --resize <n|none>     resize so the short side is n px (default: the model's input
+                        size), aspect ratio kept, no crop; 'none' keeps the image.
+                        Bilinear with half-pixel centres (box-averaged first when
+                        shrinking 2x or more), rounded to 8 bits
+  --backend <name>      wasm or cpu (default: wasm, or cpu where wasm cannot start)
+  -q, --quiet           no progress on stderr
+  -h, --help            this help
+
+Examples:
+  bagnet explain cat.jpg --model bagnet33/model.json --png cat-evidence.png
+  bagnet explain shoe.png --model m --class Sneaker --dense --json shoe.json`;
+
+export const explainCommand: Command = {
+  name: 'explain',
+  summary: 'image → top classes, evidence map as JSON and/or PNG heatmap',
+  help: HELP,
+  async run(argv, { io, progress }) {
+    const { values, positionals: rest } = parseCommandLine({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        json: { type: 'string' },
+        png: { type: 'string' },
+        class: { type: 'string' },
+        top: { type: 'string', default: '5' },
+        dense: { type: 'boolean' },
+        resize: { type: 'string' },
+        backend: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
+    });
+    const [imagePath] = positionals(rest, ['image']) as [string];
+    if (values.model === undefined) throw new UsageError('Missing --model <model.json>');
+    const top = integer(values.top, '--top', 1);
+    const resize =
+      values.resize === undefined || values.resize === 'none'
+        ? values.resize
+        : integer(values.resize, '--resize', 1, 4096);
+    const requested = values.backend as BackendName | undefined;
+    if (requested !== undefined && !NODE_BACKENDS.includes(requested)) {
+      throw new UsageError(
+        `--backend must be ${NODE_BACKENDS.join(' or ')} in Node, got '${requested}'${BACKENDS.includes(requested) ? ' (a browser backend)' : ''}`,
+      );
+    }
+    if (values.json !== undefined) await checkWritable(values.json, '--json');
+    if (values.png !== undefined) await checkWritable(values.png, '--png');
+
+    const name = basename(imagePath);
+    const image = decodeImage(await readInput(imagePath, 'image'), name);
+    // Default: WASM (much faster), falling back to the CPU backend where WASM cannot start.
+    const backend = requested ?? (await pickBestBackend(NODE_BACKENDS)).backend;
+    if (requested !== undefined) await useBackend(requested);
+    const net = await loadBagNetFromDisk(values.model, {
+      onProgress: (p) => progress.step('loading model', p.totalBytes > 0 ? p.loadedBytes / p.totalBytes : 1),
+    });
+    progress.done();
+    try {
+      const q = net.receptiveField;
+      let size: [number, number] = [image.height, image.width];
+      if (resize !== 'none') {
+        const short = resize ?? Math.min(...net.metadata.inputSize);
+        if (short < q) throw new CliError(`--resize ${short} is smaller than the model's receptive field q = ${q}.`);
+        size = shortSideSize(image.height, image.width, short);
+      }
+      if (Math.min(...size) < q) {
+        throw new CliError(
+          `Image '${name}' is ${image.width}×${image.height} px, smaller than the model's receptive field ` +
+            `q = ${q} px: use a larger image or --resize <n ≥ ${q}>.`,
+        );
+      }
+      const pixels = tfResize(image, size);
+      try {
+        const [h, w] = size;
+        const how = h === image.height && w === image.width ? 'as is' : `resized from ${image.width}×${image.height}`;
+        const geometry = net.geometry(h, w);
+        progress.note(
+          `explaining ${name}: ${w}×${h} px (${how}), ${geometry.cols}×${geometry.rows} patches of ${q}×${q} px every ${net.stride} px, ${backend} backend`,
+        );
+        const evidence = await net.evidence(pixels);
+        try {
+          const classIndex =
+            values.class === undefined ? evidence.topClasses(1)[0]!.index : resolveClass(values.class, net.labels);
+          const topClasses = evidence.topClasses(top);
+          let heatmap: HeatmapJson | undefined;
+          if (values.dense === true) {
+            const data = await denseHeatmap(net, pixels, classIndex, progress);
+            heatmap = { classIndex, height: h, width: w, data };
+          }
+          io.stdout(table(topClasses));
+          if (values.json !== undefined) {
+            await writeFileAtomic(values.json, explanationJson(evidence, topClasses, heatmap));
+            progress.note(`wrote ${values.json}`);
+          }
+          if (values.png !== undefined) {
+            await writeFileAtomic(values.png, figure(net, evidence, classIndex, await pixels.data(), heatmap));
+            progress.note(`wrote ${values.png}`);
+          }
+        } finally {
+          evidence.dispose();
+        }
+      } finally {
+        pixels.dispose();
+      }
+    } finally {
+      net.dispose();
+    }
+  },
+};
+
+function tfResize(image: ReturnType<typeof decodeImage>, size: readonly [number, number]) {
+  const raw = pixelTensor(image);
+  try {
+    return resizePixels(raw, size);
+  } finally {
+    raw.dispose();
+  }
+}
+
+function table(top: readonly ClassScore[]): string {
+  const rows = [
+    ['rank', 'class', 'label', 'logit', 'probability'],
+    ...top.map((t, r) => [
+      String(r + 1),
+      String(t.index),
+      t.label.length > 40 ? `${t.label.slice(0, 39)}…` : t.label,
+      t.logit.toFixed(4),
+      `${(t.probability * 100).toFixed(2)} %`,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const right = [true, true, false, true, true];
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => (right[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+function figure(
+  net: BagNet,
+  evidence: EvidenceMap,
+  classIndex: number,
+  rgb: ArrayLike<number>,
+  heatmap: HeatmapJson | undefined,
+): Uint8Array {
+  const { imageHeight: height, imageWidth: width, rows, cols } = evidence.geometry;
+  const label = net.labels[classIndex]!;
+  const logit = evidence.logits[classIndex]!;
+  const p = evidence.probabilities[classIndex]!;
+  const q = net.receptiveField;
+  return renderExplanationPng({
+    rgb,
+    width,
+    height,
+    values: heatmap?.data ?? patchEvidencePerPixel(evidence, classIndex),
+    title: `${label === `class ${classIndex}` ? label : `${label} (class ${classIndex})`}: logit ${logit.toFixed(2)}, p ${p.toFixed(3)}`,
+    subtitle:
+      heatmap === undefined
+        ? `BagNet-${q} patch evidence: ${cols}x${rows} patches of ${q}x${q} px every ${net.stride} px`
+        : `BagNet-${q} dense heatmap: logit of the ${q}x${q} patch centred on each pixel`,
+    quantity: heatmap === undefined ? 'patch logit' : 'logit of the centred patch',
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * PNG and JPEG decoding in Node with maintained decoders (pngjs, jpeg-js), chosen by the file's
+ * signature, not its name.
+ */
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+
+import { CliError } from '../errors.js';
+import { applyOrientation, jpegOrientation } from './orientation.js';
+
+/** Decoded 8-bit RGBA pixels, row-major, top row first. Alpha is kept but BagNets ignore it. */
+export interface DecodedImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly format: 'PNG' | 'JPEG';
+}
+
+/** Largest image decoded, in megapixels (a guard against decompression bombs). */
+export const MAX_DECODE_MEGAPIXELS = 100;
+
+function signature(bytes: Uint8Array): string {
+  const at = (i: number) => bytes[i] ?? -1;
+  const ascii = (a: number, b: number) => String.fromCharCode(...bytes.subarray(a, b));
+  if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'PNG';
+  if (at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) return 'JPEG';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'a WebP image';
+  if (ascii(0, 4) === 'GIF8') return 'a GIF image';
+  if (ascii(0, 2) === 'BM') return 'a BMP image';
+  if (ascii(4, 12) === 'ftypavif' || ascii(4, 12) === 'ftypheic') return 'an AVIF/HEIC image';
+  return `unknown (starts with bytes ${[...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ') || 'nothing: the file is empty'})`;
+}
+
+/**
+ * Decodes a PNG (any bit depth, palette, grey or colour, with or without alpha; 16-bit is scaled
+ * to 8) or a baseline/progressive JPEG to RGBA. A JPEG's EXIF orientation is applied, as browsers
+ * do, so photos come out upright.
+ *
+ * @throws {CliError} for other formats and for damaged files, naming the file.
+ */
+export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
+  const kind = signature(bytes);
+  if (kind === 'PNG') {
+    let png: PNG;
+    try {
+      png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (e) {
+      throw new CliError(`Cannot decode PNG '${name}': ${reason(e)}. The file is damaged or truncated.`, { cause: e });
+    }
+    if (png.width * png.height > MAX_DECODE_MEGAPIXELS * 1e6) throw tooLarge(name, png.width, png.height);
+    return {
+      data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength),
+      width: png.width,
+      height: png.height,
+      format: 'PNG',
+    };
+  }
+  if (kind === 'JPEG') {
+    if (jpegTruncated(bytes)) {
+      throw new CliError(
+        `Cannot decode JPEG '${name}': the image data ends before its end marker. The file is truncated.`,
+      );
+    }
+    let img: { width: number; height: number; data: Uint8Array };
+    try {
+      img = jpeg.decode(bytes, {
+        useTArray: true,
+        formatAsRGBA: true,
+        maxResolutionInMP: MAX_DECODE_MEGAPIXELS,
+        maxMemoryUsageInMB: 2048,
+      });
+    } catch (e) {
+      const msg = reason(e);
+      if (/maxResolutionInMP/.test(msg)) throw tooLarge(name);
+      throw new CliError(`Cannot decode JPEG '${name}': ${msg}. The file is damaged or truncated.`, { cause: e });
+    }
+    if (!(img.width > 0 && img.height > 0) || img.data.length !== img.width * img.height * 4) {
+      throw new CliError(`Cannot decode JPEG '${name}': it holds no complete image. The file is damaged or truncated.`);
+    }
+    const upright = applyOrientation(img, jpegOrientation(bytes));
+    return { ...upright, format: 'JPEG' };
+  }
+  throw new CliError(`Cannot decode image '${name}': it is not a PNG or JPEG file (format: ${kind}).`);
+}
+
+/**
+ * Whether a JPEG lacks the end-of-image marker after its last scan. jpeg-js decodes such files
+ * (grey below the cut) without complaint; a truncated download should be an error instead. Marker
+ * bytes cannot occur inside entropy-coded data (0xFF is stuffed as FF 00), so the search is exact.
+ */
+function jpegTruncated(bytes: Uint8Array): boolean {
+  let lastScan = -1;
+  let lastEnd = -1;
+  for (let i = 0; i + 1 < bytes.length; i++) {
+    if (bytes[i] !== 0xff) continue;
+    const m = bytes[i + 1];
+    if (m === 0xda) lastScan = i;
+    else if (m === 0xd9) lastEnd = i;
+  }
+  return lastScan < 0 || lastEnd < lastScan;
+}
+
+function tooLarge(name: string, width?: number, height?: number): CliError {
+  return new CliError(
+    `Image '${name}'${width === undefined ? '' : ` (${width}×${height} px)`} is larger than ${MAX_DECODE_MEGAPIXELS} megapixels; downscale it first.`,
+  );
+}
+
+function reason(e: unknown): string {
+  const text = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+  return text.replace(/\.$/, '') || 'unknown error';
+}

@@ -1,0 +1,12 @@
+export { COMMANDS, EXIT, run, VERSION } from './cli.js';
+export type { Command, CommandContext } from './command.js';
+export { CliError, UsageError } from './errors.js';
+export { forwardBenchmark } from './bench/forward.js';
+export { decodeImage } from './image/decode.js';
+export type { DecodedImage } from './image/decode.js';
+export { resizePixels, shortSideSize } from './image/resize.js';
+export { explanationJson, float32Json } from './explain/explanation-json.js';
+export type { HeatmapJson } from './explain/explanation-json.js';
+export { renderExplanationPng } from './render/explanation-png.js';
+export type { ExplanationFigure } from './render/explanation-png.js';
+export type { CliIO } from './terminal.js';
