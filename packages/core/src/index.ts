@@ -51,3 +51,35 @@ export { createBagNetMetadata, IMAGENET_NORMALIZATION, METADATA_VERSION, parseBa
 export type { BagNetMetadata, BagNetMetadataOptions, Normalization, Provenance } from './metadata.js';
 export { MAX_IMAGE_PIXELS, normalizePixels, readPixels } from './preprocess.js';
 export type { BagNetImageInput, RawImage } from './preprocess.js';
+export { DENSE_STRIDES, DenseEvidence, densePadding } from './dense-evidence.js';
+export type { DenseEvidenceData, DenseStride } from './dense-evidence.js';
+export {
+  bagnetForwardMacs,
+  DEFAULT_DENSE_MEMORY_BUDGET,
+  DEFAULT_YIELD_INTERVAL_MS,
+  denseEvidence,
+  denseEvidenceLevels,
+  denseEvidenceMacs,
+} from './dense.js';
+export type { DenseEvidenceCallbackOptions, DenseEvidenceOptions, DenseProgress } from './dense.js';
+export { DEFAULT_PATCH_BATCH, patchwiseEvidence, patchwiseEvidenceMacs } from './patchwise.js';
+export type { PatchwiseOptions, PatchwiseProgress } from './patchwise.js';
+export { TimeSlicer, yieldToEventLoop } from './scheduling.js';
+export { bagnetClassifier, modelClassifier, readAnalysisImage } from './analyses/classifier.js';
+export type { AnalysisImage, AnalysisOptions, AnalysisProgress, ImageClassifier } from './analyses/classifier.js';
+export { DEFAULT_FILL, occlude } from './analyses/occlusion.js';
+export { maskingCurve } from './analyses/masking.js';
+export type { MaskingCurve, MaskingOptions } from './analyses/masking.js';
+export { logitLinearity } from './analyses/linearity.js';
+export type { LinearityOptions, LinearityResult } from './analyses/linearity.js';
+export { scrambleTiles, scramblingTest } from './analyses/scrambling.js';
+export type { ScramblingOptions, ScramblingResult } from './analyses/scrambling.js';
+export { minePatches, PatchMiner } from './analyses/patch-mining.js';
+export type {
+  MinedClass,
+  MinedPatch,
+  MiningOptions,
+  MiningProgress,
+  PatchMinerOptions,
+} from './analyses/patch-mining.js';
+export { randomPermutation, seededRandom } from './analyses/random.js';
