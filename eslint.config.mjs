@@ -1,5 +1,8 @@
 // @ts-check
 import js from '@eslint/js';
+import lit from 'eslint-plugin-lit';
+import litA11y from 'eslint-plugin-lit-a11y';
+import wc from 'eslint-plugin-wc';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -30,6 +33,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
+  },
+  { files: ['packages/elements/**/*.ts'], ...lit.configs['flat/recommended'] },
+  { files: ['packages/elements/**/*.ts'], ...wc.configs['flat/best-practice'] },
+  {
+    files: ['packages/elements/**/*.ts'],
+    plugins: { 'lit-a11y': litA11y },
+    rules: { ...litA11y.configs.recommended.rules },
   },
   {
     files: ['scripts/**', 'test/**', '**/*.test.ts', '*.config.mjs', 'demos/**'],

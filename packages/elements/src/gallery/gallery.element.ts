@@ -1,0 +1,604 @@
+import { html, nothing } from 'lit';
+import type { PropertyValues, TemplateResult } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import { BagNetInputError, PatchMiner } from '@bagnet-vis/core';
+import type { BagNet, BagNetImageInput, EvidenceMap, MinedPatch, PatchEvidence, PatchRect } from '@bagnet-vis/core';
+
+import { acquireEvidence, ImageLoadError } from '../shared/evidence-cache.js';
+import { untilAborted } from '../shared/evidence-loader.js';
+import { EvidenceViewElement } from '../shared/evidence-view.js';
+import { dispatchBagNetEvent, dispatchValueEvent, elementError, isAbort } from '../shared/events.js';
+import type { CellEvidence, CellRef, ElementErrorDetail } from '../shared/events.js';
+import { evidenceWord, formatEvidence, formatShare } from '../shared/format.js';
+import { drawImageSource } from '../shared/image-source.js';
+import { themeStyles } from '../shared/theme.styles.js';
+import { galleryStyles } from './gallery.styles.js';
+
+/** Which lists a gallery shows. */
+export type GalleryShow = 'both' | 'most' | 'least';
+
+/** One tile: a patch, the image it came from (set mode) and its pixels at the receptive field. */
+export interface GalleryTile extends PatchEvidence {
+  readonly order: 'most' | 'least';
+  readonly classIndex: number;
+  /** Index into `srcs` / `.images` (set mode only). */
+  readonly imageIndex?: number;
+  /** The q × q crop of the image. */
+  readonly crop: ImageData;
+}
+
+const srcsConverter = {
+  fromAttribute: (value: string | null): string[] | undefined =>
+    value === null ? undefined : value.split(/\s+/).filter((s) => s.length > 0),
+  toAttribute: (value: readonly string[] | undefined): string | null =>
+    value === undefined || value === null ? null : value.join(' '),
+};
+
+/** Cuts a patch's q × q receptive field out of `canvas` (the image at its pixel size). */
+function crop(canvas: HTMLCanvasElement, rect: PatchRect): ImageData {
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  return ctx.getImageData(rect.x, rect.y, rect.width, rect.height);
+}
+
+async function canvasOf(image: BagNetImageInput): Promise<HTMLCanvasElement> {
+  const canvas = document.createElement('canvas');
+  await drawImageSource(canvas, image);
+  return canvas;
+}
+
+/** Cuts the top patches of one evidence map out of its image. */
+async function tilesOf(
+  evidence: EvidenceMap,
+  image: BagNetImageInput,
+  classIndex: number,
+  k: number,
+  show: GalleryShow,
+  imageIndex?: number,
+): Promise<{ most: GalleryTile[]; least: GalleryTile[] }> {
+  const canvas = await canvasOf(image);
+  const make = (order: 'most' | 'least') =>
+    show === 'both' || show === order
+      ? evidence.topPatches(classIndex, k, order).map((p) => ({
+          ...p,
+          order,
+          classIndex,
+          ...(imageIndex !== undefined && { imageIndex }),
+          crop: crop(canvas, p.rect),
+        }))
+      : [];
+  return { most: make('most'), least: make('least') };
+}
+
+/** Where a crop is kept: image index and cell. */
+const cropKey = (p: { source: number; row: number; col: number }) => `${p.source}:${p.row},${p.col}`;
+
+interface Mined {
+  readonly key: readonly unknown[];
+  readonly classIndex?: number;
+  readonly most: readonly GalleryTile[];
+  readonly least: readonly GalleryTile[];
+  readonly done: number;
+  readonly total: number;
+  readonly running: boolean;
+  readonly errors: readonly ElementErrorDetail[];
+}
+
+/**
+ * The k patches with the most and the k with the least evidence for a class, each cropped from the
+ * image at its true receptive field (q × q), with its evidence value, rank and share of the class's
+ * total evidence.
+ *
+ * One image (`src` / `.image`, or `.evidence`, or a surrounding `<bagnet-explainer>`), or a set of
+ * images (`srcs` / `.images`): then it mines the top patches of the class across the set with
+ * core's `PatchMiner`, one image at a time through the shared evidence cache (only the current
+ * top k and their crops are kept), as in the paper's figure of the most informative patches per
+ * class. Hover or focus a tile to highlight its cell in a linked heatmap;
+ * click to select it.
+ *
+ * @tagname patch-gallery
+ * @summary The most and least informative patches of a class, cropped at their receptive field.
+ *
+ * @fires {Event} input - The hovered / focused tile (`.value`) changed.
+ * @fires {Event} change - A tile was selected by click or Enter; `.value` is its cell.
+ * @fires {CustomEvent<CellEvidence | null>} bagnet-cell-hover - The tile under the pointer or focus.
+ * @fires {CustomEvent<CellEvidence | null>} bagnet-cell-select - The selected tile's cell.
+ * @fires {CustomEvent<EvidenceDetail>} bagnet-evidence - The element computed a new evidence map (one image).
+ * @fires {CustomEvent<ElementErrorDetail>} bagnet-error - An input could not be used (also shown inline).
+ * @fires {ErrorEvent} error - The same error as a standard `error` event (does not bubble).
+ *
+ * @csspart base - Everything but the error block.
+ * @csspart section - The block of one list (`most` or `least` is added).
+ * @csspart heading - Title of a list.
+ * @csspart list - The `<ol>` of tiles.
+ * @csspart tile - One patch (a button); `tile-active` when linked-hovered, `tile-selected` when selected.
+ * @csspart crop - Canvas with the patch pixels.
+ * @csspart rank - `#1`, `#2` …
+ * @csspart value - The patch's class logit.
+ * @csspart share - Its share of the class's total evidence.
+ * @csspart source - Which image of the set it came from.
+ * @csspart linked-cell - Line describing the cell hovered in a linked view.
+ * @csspart status - Loading / mining indicator.
+ * @csspart error - The inline error message.
+ *
+ * @cssproperty --bagnet-gallery-tile-size - Displayed size of a patch. Default `72px`.
+ * @cssproperty --bagnet-gallery-gap - Space between tiles. Default `0.5rem`.
+ * @cssproperty --bagnet-tile-background - Default `#f6f8fa`.
+ * @cssproperty --bagnet-positive-color - Mark of patches with evidence for the class. Default `#b2182b`.
+ * @cssproperty --bagnet-negative-color - Mark of patches with evidence against. Default `#2166ac`.
+ * @cssproperty --bagnet-receptive-field-color - Hovered tile border. Default `#111`.
+ * @cssproperty --bagnet-selection-color - Selected tile border. Default `#0969da`.
+ * @cssproperty --bagnet-focus-color - Focus ring. Default `#0969da`.
+ * @cssproperty --bagnet-muted-color - Secondary text. Default `#59636e`.
+ */
+export class PatchGalleryElement extends EvidenceViewElement {
+  /** The package version, checked by the guarded `define`. */
+  static readonly version = '0.1.0';
+
+  static override styles = [themeStyles, galleryStyles];
+
+  static override properties = {
+    k: { type: Number, reflect: true },
+    show: { type: String, reflect: true },
+    srcs: { converter: srcsConverter, reflect: true },
+    images: { attribute: false },
+    selectedCell: { attribute: false },
+  };
+
+  /** Patches per list. */
+  declare k: number;
+  /** Which lists to show: `both`, `most` (evidence for the class) or `least`. */
+  declare show: GalleryShow;
+  /** Image URLs to mine (attribute: space-separated). Set mode needs `model-src` / `.model` or an explainer. */
+  declare srcs: string[] | undefined;
+  /** Images to mine (any `BagNet.evidence` input); takes precedence over `srcs`. */
+  declare images: BagNetImageInput[] | undefined;
+  /** The selected tile's cell (`imageIndex` set in set mode), or `null`. */
+  declare selectedCell: CellRef | null;
+
+  #hover: CellRef | null = null;
+  #single?: { key: readonly unknown[]; most: readonly GalleryTile[]; least: readonly GalleryTile[] };
+  #mined?: Mined;
+  #mining?: AbortController;
+  #painted = new WeakMap<HTMLCanvasElement, ImageData>();
+
+  constructor() {
+    super();
+    this.k = 5;
+    this.show = 'both';
+    this.srcs = undefined;
+    this.images = undefined;
+    this.selectedCell = null;
+  }
+
+  /** The hovered tile's cell, else the selected one, with its evidence. */
+  get value(): CellEvidence | null {
+    return this.#cellEvidence(this.#hover ?? this.#shownSelection());
+  }
+
+  /** The tiles shown now. */
+  get tiles(): { most: readonly GalleryTile[]; least: readonly GalleryTile[] } {
+    const source = this.#setMode ? this.#mined : this.#single;
+    return { most: source?.most ?? [], least: source?.least ?? [] };
+  }
+
+  get #setMode(): boolean {
+    return (this.images?.length ?? 0) > 0 || (this.srcs?.length ?? 0) > 0;
+  }
+
+  #k(): number {
+    const k = Math.floor(Number(this.k));
+    return Number.isFinite(k) && k > 0 ? Math.min(k, 100) : 5;
+  }
+
+  #show(): GalleryShow {
+    return this.show === 'most' || this.show === 'least' ? this.show : 'both';
+  }
+
+  #shownSelection(): CellRef | null {
+    return this.linked && !this.#setMode ? this.linkedSelectedCell : this.selectedCell;
+  }
+
+  #allTiles(): GalleryTile[] {
+    const { most, least } = this.tiles;
+    return [...most, ...least];
+  }
+
+  #tileAt(cell: CellRef | null): GalleryTile | undefined {
+    if (cell === null) return undefined;
+    return this.#allTiles().find((t) => t.row === cell.row && t.col === cell.col && t.imageIndex === cell.imageIndex);
+  }
+
+  #cellEvidence(cell: CellRef | null): CellEvidence | null {
+    if (cell === null) return null;
+    const tile = this.#tileAt(cell);
+    if (tile !== undefined) {
+      return {
+        row: tile.row,
+        col: tile.col,
+        ...(tile.imageIndex !== undefined && { imageIndex: tile.imageIndex }),
+        classIndex: tile.classIndex,
+        logit: tile.logit,
+        contribution: tile.contribution,
+        rect: tile.rect,
+      };
+    }
+    const { evidence, classIndex } = this.data;
+    if (evidence === undefined || classIndex === undefined || cell.imageIndex !== undefined) return null;
+    const g = evidence.geometry;
+    if (cell.row >= g.rows || cell.col >= g.cols) return null;
+    const logit = evidence.value(cell.row, cell.col, classIndex);
+    return {
+      ...cell,
+      classIndex,
+      logit,
+      contribution: (logit - evidence.bias[classIndex]!) / g.size,
+      rect: g.cellRect(cell.row, cell.col),
+    };
+  }
+
+  protected override viewErrors(): ElementErrorDetail[] {
+    return [...(this.#mined?.errors ?? [])];
+  }
+
+  // ---------------------------------------------------------------- tiles
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (this.#setMode) this.#updateMining();
+    else {
+      this.#stopMining();
+      this.#updateSingle();
+    }
+  }
+
+  #updateSingle(): void {
+    const { evidence, image, classIndex } = this.data;
+    const key = [evidence, image, classIndex, this.#k(), this.#show()] as const;
+    if (this.#single && this.#single.key.every((v, i) => v === key[i])) return;
+    if (evidence === undefined || classIndex === undefined) {
+      this.#single = { key, most: [], least: [] };
+      return;
+    }
+    const k = this.#k();
+    const show = this.#show();
+    const placeholder = { key, most: [] as GalleryTile[], least: [] as GalleryTile[] };
+    this.#single = placeholder;
+    const draw = image ?? this.#blank(evidence);
+    void tilesOf(evidence, draw, classIndex, k, show).then(
+      (tiles) => {
+        if (this.#single !== placeholder) return;
+        this.#single = { key, ...tiles };
+        this.requestUpdate();
+      },
+      () => undefined, // the image went away (e.g. a disposed tensor): no tiles
+    );
+  }
+
+  /** A grey picture of the map's size, for a precomputed map without an image. */
+  #blank(evidence: EvidenceMap): ImageData {
+    const { imageWidth, imageHeight } = evidence.geometry;
+    const data = new ImageData(imageWidth, imageHeight);
+    data.data.fill(200);
+    return data;
+  }
+
+  #stopMining(): void {
+    this.#mining?.abort();
+    this.#mining = undefined;
+    this.#mined = undefined;
+  }
+
+  #updateMining(): void {
+    const model = this.data.model;
+    const sources: (string | BagNetImageInput)[] = this.images?.length ? this.images : (this.srcs ?? []);
+    const wanted = this.classIndex ?? (this.linked ? this.explanation?.classIndex : undefined);
+    const key = [model, ...sources, '|', wanted, this.#k(), this.#show()];
+    const same = this.#mined && this.#mined.key.length === key.length && this.#mined.key.every((v, i) => v === key[i]);
+    if (same) return;
+    this.#mining?.abort();
+    this.#mining = undefined;
+    this.#mined = { key, most: [], least: [], done: 0, total: sources.length, running: false, errors: [] };
+    if (model === undefined) return;
+    const controller = new AbortController();
+    this.#mining = controller;
+    void this.#mine(key, model, sources, wanted ?? undefined, controller.signal);
+  }
+
+  /**
+   * Evaluates the images one at a time through the evidence cache and ranks their patches with
+   * core's streaming `PatchMiner`: memory stays bounded by one image plus 2k crops, whatever the
+   * size of the set.
+   */
+  async #mine(
+    key: readonly unknown[],
+    model: BagNet,
+    sources: readonly (string | BagNetImageInput)[],
+    wanted: number | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const k = this.#k();
+    const show = this.#show();
+    let classIndex = wanted;
+    let miner: PatchMiner | undefined;
+    /** Pixels and shares of the patches currently ranked, cut while their image was loaded. */
+    const crops = new Map<string, Pick<GalleryTile, 'crop' | 'contribution' | 'share'>>();
+    let most: GalleryTile[] = [];
+    let least: GalleryTile[] = [];
+    const errors: ElementErrorDetail[] = [];
+    const publish = (done: number, running: boolean) => {
+      if (signal.aborted) return;
+      this.#mined = {
+        key,
+        ...(classIndex !== undefined && { classIndex }),
+        most,
+        least,
+        done,
+        total: sources.length,
+        running,
+        errors: [...errors],
+      };
+      this.requestUpdate();
+    };
+    if (classIndex !== undefined) {
+      try {
+        model.checkClass(classIndex);
+      } catch (e) {
+        errors.push(elementError('class-index', e));
+        publish(0, false);
+        return;
+      }
+    }
+    publish(0, true);
+    for (let i = 0; i < sources.length; i++) {
+      if (signal.aborted) return;
+      const lease = acquireEvidence(model, sources[i]!);
+      try {
+        const { evidence, image } = await untilAborted(lease.result, signal);
+        classIndex ??= evidence.topClasses(1)[0]?.index ?? 0;
+        miner ??= new PatchMiner({ classes: [classIndex], k });
+        miner.add(i, evidence);
+        const ranked = miner.results()[0]!;
+        // Crop the patches of this image that made it into the lists now: later images can only
+        // push them out, so no image is ever needed twice.
+        const fresh = [...ranked.most, ...ranked.least].filter((p) => p.source === i && !crops.has(cropKey(p)));
+        if (fresh.length > 0) {
+          const canvas = await canvasOf(image);
+          const split = evidence.evidenceSplit(classIndex);
+          const total = split.positive - split.negative;
+          const cells = evidence.geometry.size;
+          for (const p of fresh) {
+            const contribution = (p.logit - split.bias) / cells;
+            crops.set(cropKey(p), {
+              crop: crop(canvas, p.rect),
+              contribution,
+              share: total > 0 ? contribution / total : 0,
+            });
+          }
+        }
+        const kept = new Set([...ranked.most, ...ranked.least].map(cropKey));
+        for (const key of crops.keys()) if (!kept.has(key)) crops.delete(key);
+        const c = classIndex;
+        const tiles = (order: 'most' | 'least', patches: readonly MinedPatch[]): GalleryTile[] =>
+          show === 'both' || show === order
+            ? patches.map((p, r) => ({
+                rank: r + 1,
+                row: p.row,
+                col: p.col,
+                rect: p.rect,
+                logit: p.logit,
+                ...crops.get(cropKey(p))!,
+                order,
+                classIndex: c,
+                imageIndex: p.source,
+              }))
+            : [];
+        most = tiles('most', ranked.most);
+        least = tiles('least', ranked.least);
+      } catch (e) {
+        if (signal.aborted || isAbort(e)) return;
+        const error = e instanceof ImageLoadError ? e.error : e;
+        const name = typeof sources[i] === 'string' ? JSON.stringify(sources[i]) : `#${i + 1}`;
+        errors.push(
+          elementError(
+            e instanceof ImageLoadError || e instanceof BagNetInputError ? 'image' : 'evidence',
+            new BagNetInputError(
+              `Image ${name} of the set was skipped: ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            ),
+          ),
+        );
+      } finally {
+        lease.release();
+      }
+      publish(i + 1, i + 1 < sources.length);
+    }
+  }
+
+  // ---------------------------------------------------------------- interaction
+
+  #setHover(tile: GalleryTile | null): void {
+    const cell: CellRef | null = tile
+      ? { row: tile.row, col: tile.col, ...(tile.imageIndex !== undefined && { imageIndex: tile.imageIndex }) }
+      : null;
+    const same =
+      (cell === null && this.#hover === null) ||
+      (cell !== null &&
+        this.#hover !== null &&
+        cell.row === this.#hover.row &&
+        cell.col === this.#hover.col &&
+        cell.imageIndex === this.#hover.imageIndex);
+    if (same) return;
+    this.#hover = cell;
+    this.requestUpdate();
+    dispatchBagNetEvent(this, 'bagnet-cell-hover', this.#cellEvidence(cell));
+    dispatchValueEvent(this, 'input');
+    if (this.linked && !this.#setMode) this.explanation!.actions.hoverCell(cell);
+  }
+
+  #select(tile: GalleryTile): void {
+    const cell: CellRef = {
+      row: tile.row,
+      col: tile.col,
+      ...(tile.imageIndex !== undefined && { imageIndex: tile.imageIndex }),
+    };
+    if (this.linked && !this.#setMode) this.explanation!.actions.selectCell(cell);
+    else this.selectedCell = cell;
+    this.requestUpdate();
+    dispatchBagNetEvent(this, 'bagnet-cell-select', this.#cellEvidence(cell));
+    dispatchValueEvent(this, 'change');
+  }
+
+  #onKeyDown(e: KeyboardEvent): void {
+    // Arrow keys move within one list; Tab moves between the lists.
+    const buttons = [...(e.currentTarget as HTMLElement).querySelectorAll<HTMLButtonElement>('button')];
+    const i = buttons.indexOf(e.target as HTMLButtonElement);
+    if (i < 0) return;
+    const to =
+      e.key === 'ArrowRight' || e.key === 'ArrowDown'
+        ? i + 1
+        : e.key === 'ArrowLeft' || e.key === 'ArrowUp'
+          ? i - 1
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? buttons.length - 1
+              : -1;
+    if (to < 0 || to >= buttons.length) return;
+    e.preventDefault();
+    buttons[to]!.focus();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    const all = this.#allTiles();
+    this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas[data-tile]').forEach((canvas) => {
+      const tile = all[Number(canvas.dataset['tile'])];
+      if (tile === undefined || this.#painted.get(canvas) === tile.crop) return;
+      this.#painted.set(canvas, tile.crop);
+      canvas.width = tile.crop.width;
+      canvas.height = tile.crop.height;
+      canvas.getContext('2d')?.putImageData(tile.crop, 0, 0);
+    });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#stopMining();
+    this.#single = undefined;
+    this.#hover = null;
+  }
+
+  // ---------------------------------------------------------------- render
+
+  #label(classIndex: number | undefined): string {
+    if (classIndex === undefined) return 'the class';
+    const labels = this.data.evidence?.labels ?? this.data.model?.labels;
+    return `“${labels?.[classIndex] ?? `class ${classIndex}`}”`;
+  }
+
+  #renderTile(tile: GalleryTile, index: number, linkedHover: CellRef | null, selected: CellRef | null) {
+    const is = (c: CellRef | null) =>
+      c !== null && c.row === tile.row && c.col === tile.col && c.imageIndex === tile.imageIndex;
+    const active = is(linkedHover);
+    const pressed = is(selected);
+    const word = evidenceWord(tile.logit);
+    return html`<li>
+      <button
+        part="tile${active ? ' tile-active' : ''}${pressed ? ' tile-selected' : ''}"
+        class="${word === 'for' ? 'for' : word === 'against' ? 'against' : ''} ${active ? 'active' : ''}"
+        aria-pressed=${pressed ? 'true' : 'false'}
+        @pointerenter=${() => this.#setHover(tile)}
+        @pointerleave=${() => this.#setHover(null)}
+        @focus=${() => this.#setHover(tile)}
+        @blur=${() => this.#setHover(null)}
+        @click=${() => this.#select(tile)}
+      >
+        <canvas part="crop" data-tile=${index} aria-hidden="true"></canvas>
+        <span part="rank" class="rank">#${tile.rank}</span>
+        <span part="value" class="value">${formatEvidence(tile.logit)}</span>
+        <span part="share" class="share">${formatShare(tile.share)} of evidence</span>
+        <span class="visually-hidden"
+          >, evidence ${word} ${this.#label(tile.classIndex)}, row ${tile.row + 1}, column ${tile.col + 1}</span
+        >
+        ${
+          tile.imageIndex !== undefined
+            ? html`<span part="source" class="source">image ${tile.imageIndex + 1}</span>`
+            : nothing
+        }
+      </button>
+    </li>`;
+  }
+
+  #renderList(order: 'most' | 'least', tiles: readonly GalleryTile[], offset: number, classIndex?: number) {
+    const title =
+      order === 'most'
+        ? `Most evidence for ${this.#label(classIndex)}`
+        : `Least evidence for ${this.#label(classIndex)}`;
+    const linkedHover = this.linked && !this.#setMode ? this.linkedHoveredCell : null;
+    const selected = this.#shownSelection();
+    return html`<section part="section ${order}" class="section" aria-label=${title}>
+      <p part="heading" class="heading">${title}</p>
+      ${
+        tiles.length === 0
+          ? html`<p class="status">No patches yet.</p>`
+          : html`<ol part="list" @keydown=${this.#onKeyDown}>
+              ${repeat(
+                tiles,
+                (t) => `${order}-${t.rank}`,
+                (t, i) => this.#renderTile(t, offset + i, linkedHover, selected),
+              )}
+            </ol>`
+      }
+    </section>`;
+  }
+
+  #renderLinkedCell(): TemplateResult | typeof nothing {
+    const cell = this.linked && !this.#setMode ? this.linkedHoveredCell : null;
+    const { evidence, classIndex } = this.data;
+    if (cell === null || cell.imageIndex !== undefined || evidence === undefined || classIndex === undefined) {
+      return nothing;
+    }
+    const info = this.#cellEvidence(cell);
+    if (info === null) return nothing;
+    const values = evidence.classMap(classIndex);
+    let rank = 1;
+    for (const v of values) if (v > info.logit) rank++;
+    return html`<p part="linked-cell" class="linked-cell">
+      Hovered patch (row ${cell.row + 1}, column ${cell.col + 1}): ${formatEvidence(info.logit)}, rank ${rank} of
+      ${values.length} for ${this.#label(classIndex)}.
+    </p>`;
+  }
+
+  #renderStatus(): TemplateResult | typeof nothing {
+    if (!this.#setMode) return this.renderStatus('patches');
+    const m = this.#mined;
+    if (this.data.model === undefined && this.data.status !== 'error') {
+      return html`<div part="status" class="status" role="status">
+        ${this.data.status === 'loading' ? 'Loading the model…' : 'Waiting for a model (model-src or .model).'}
+      </div>`;
+    }
+    if (!m?.running) return nothing;
+    return html`<div part="status" class="status" role="status">
+      <progress aria-label="Mining patches" max=${m.total} value=${m.done}></progress>
+      Mining patches: ${m.done} of ${m.total} images
+    </div>`;
+  }
+
+  protected override render(): TemplateResult {
+    const { most, least } = this.tiles;
+    const show = this.#show();
+    const classIndex = this.#setMode ? this.#mined?.classIndex : this.data.classIndex;
+    return html`${this.renderErrors()}
+      <div part="base">
+        ${show !== 'least' ? this.#renderList('most', most, 0, classIndex) : nothing}
+        ${show !== 'most' ? this.#renderList('least', least, most.length, classIndex) : nothing}
+        ${this.#renderLinkedCell()} ${this.#renderStatus()}
+      </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'patch-gallery': PatchGalleryElement;
+  }
+}

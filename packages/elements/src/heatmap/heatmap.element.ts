@@ -1,0 +1,949 @@
+import { html, nothing } from 'lit';
+import type { PropertyValues, TemplateResult } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
+import { denseEvidence } from '@bagnet-vis/core';
+import type { BagNet, BagNetImageInput, DenseEvidence, EvidenceMap, PatchGeometry } from '@bagnet-vis/core';
+
+import { colormap, DEFAULT_COLORMAP } from '../shared/colormap.js';
+import type { Colormap } from '../shared/colormap.js';
+import { clippedDomain } from '../shared/evidence-scale.js';
+import type { EvidenceDomain } from '../shared/evidence-scale.js';
+import { EvidenceViewElement } from '../shared/evidence-view.js';
+import { dispatchBagNetEvent, dispatchValueEvent, elementError, isAbort } from '../shared/events.js';
+import type { CellEvidence, CellRef, ElementErrorDetail } from '../shared/events.js';
+import { evidenceWord, formatEvidence, formatNumber } from '../shared/format.js';
+import { drawImageSource, imageSize } from '../shared/image-source.js';
+import { pinModel } from '../shared/model-cache.js';
+import { strongestCells } from '../shared/strongest-cells.js';
+import type { IndexedValue } from '../shared/strongest-cells.js';
+import { themeStyles } from '../shared/theme.styles.js';
+import { drawEdges } from './image-edges.js';
+import { EVIDENCE_SIGNS, lutPosition, paintEvidence } from './evidence-painter.js';
+import type { EvidenceSign, PaintOptions } from './evidence-painter.js';
+import { heatmapStyles } from './heatmap.styles.js';
+
+/** `cells`: one value per cell of the evidence grid; `dense`: one value per pixel (progressive). */
+export type HeatmapResolution = 'cells' | 'dense';
+
+/** Numeric tick of the legend. */
+interface LegendTick {
+  readonly value: number;
+  /** Position along the legend bar, 0–100 %. */
+  readonly at: number;
+}
+
+/**
+ * What the overlay canvas shows: a grid of values over the image, one canvas pixel each, placed
+ * in image pixels (cells: stride-wide tiles centred on their patches; dense: blocks of `step`).
+ */
+interface OverlayGrid {
+  readonly values: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+  /** Top-left of the grid and size of one value's block, in image pixels. */
+  readonly x0: number;
+  readonly y0: number;
+  readonly step: number;
+  readonly imageWidth: number;
+  readonly imageHeight: number;
+}
+
+/** A dense computation for one model, image and class, and the levels it delivered. */
+interface DenseRun {
+  readonly model: BagNet;
+  readonly image: BagNetImageInput;
+  readonly classIndex: number;
+  readonly controller: AbortController;
+  level?: DenseEvidence;
+  /** Share of the work done, 0–1. */
+  fraction: number;
+  error?: ElementErrorDetail;
+}
+
+/** Finished dense maps kept per image, so switching back to a class does not recompute it. */
+const DENSE_CACHE_CLASSES = 4;
+
+/** What the last overlay paint used; a repaint happens only when one of these changes. */
+type PaintKey = readonly [Float32Array | undefined, Colormap, number, EvidenceDomain | undefined, EvidenceSign, number];
+
+function sameKey(a: PaintKey | undefined, b: PaintKey): boolean {
+  return a !== undefined && a.every((v, i) => v === b[i]);
+}
+
+function sameCell(a: CellRef | null | undefined, b: CellRef | null | undefined): boolean {
+  return (a ?? null) === (b ?? null) || (!!a && !!b && a.row === b.row && a.col === b.col);
+}
+
+const pct = (v: number, of: number) => `${(100 * v) / of}%`;
+
+/**
+ * The image with a BagNet's class evidence on top: the evidence map for one class, one cell per
+ * patch at the model's stride, through a diverging colormap centred at zero (red = evidence for
+ * the class, blue = against, as in the paper). Hover or move the keyboard cursor over a cell to
+ * see its receptive field and value; click or press Enter to select it.
+ *
+ * Works alone from attributes (`model-src` + `src`), from properties (`.model` + `.image`, or a
+ * precomputed `.evidence`), or inside `<bagnet-explainer>`, whose model run it shares.
+ *
+ * @tagname bagnet-heatmap
+ * @summary Class-evidence heatmap of a BagNet over its image, with legend, cell cursor and export.
+ *
+ * @fires {Event} input - The active cell (`.value`) changed by hover or keyboard.
+ * @fires {Event} change - A cell was selected (click, Enter) or the selection cleared (Escape); `.value` is it.
+ * @fires {CustomEvent<CellEvidence | null>} bagnet-cell-hover - The cell under the pointer or cursor.
+ * @fires {CustomEvent<CellEvidence | null>} bagnet-cell-select - The selected cell.
+ * @fires {CustomEvent<EvidenceDetail>} bagnet-evidence - The element computed or was given a new evidence map.
+ * @fires {CustomEvent<ElementErrorDetail>} bagnet-error - An input could not be used (also shown inline).
+ * @fires {ErrorEvent} error - The same error as a standard `error` event (does not bubble).
+ *
+ * @csspart base - Everything but the error block.
+ * @csspart stage - The box holding image and overlay (aspect ratio of the image).
+ * @csspart figure - The picture (`role="img"` with the text summary).
+ * @csspart image - Canvas with the image.
+ * @csspart overlay - Canvas with the evidence, one pixel per cell, scaled with CSS.
+ * @csspart outline - Canvas with the image's edges (`outline`).
+ * @csspart cells - The focusable layer that takes pointer and keyboard input.
+ * @csspart receptive-field - Box around the active cell's receptive field.
+ * @csspart selection - Box around the selected cell's receptive field.
+ * @csspart tooltip - Row, column and evidence of the active cell.
+ * @csspart legend - Colour scale with numeric ticks.
+ * @csspart legend-bar - Canvas with the colour scale.
+ * @csspart legend-tick - One numeric tick.
+ * @csspart notice - A note, e.g. when dense maps are unavailable.
+ * @csspart status - Loading / computing indicator.
+ * @csspart error - The inline error message.
+ *
+ * @cssproperty --bagnet-heatmap-background - Behind the image. Default `#f6f8fa`.
+ * @cssproperty --bagnet-heatmap-outline-color - Colour of the image edges. Default `#000`.
+ * @cssproperty --bagnet-heatmap-outline-opacity - Opacity of the image edges. Default `0.35`.
+ * @cssproperty --bagnet-receptive-field-color - Active cell box. Default `#111`.
+ * @cssproperty --bagnet-receptive-field-width - Box border width. Default `2px`.
+ * @cssproperty --bagnet-receptive-field-halo - Light ring around the box. Default `rgba(255,255,255,0.85)`.
+ * @cssproperty --bagnet-selection-color - Selected cell box. Default `#0969da`.
+ * @cssproperty --bagnet-tooltip-background - Default `rgba(31,35,40,0.92)`.
+ * @cssproperty --bagnet-tooltip-color - Default `#fff`.
+ * @cssproperty --bagnet-legend-height - Height of the colour scale. Default `0.75rem`.
+ * @cssproperty --bagnet-focus-color - Focus ring. Default `#0969da`.
+ * @cssproperty --bagnet-font-family - Default `system-ui, sans-serif`.
+ * @cssproperty --bagnet-text-color - Default `#1f2328`.
+ * @cssproperty --bagnet-muted-color - Legend and status text. Default `#59636e`.
+ * @cssproperty --bagnet-error-color - Error accent. Default `#cf222e`.
+ */
+export class BagNetHeatmapElement extends EvidenceViewElement {
+  /** The package version, checked by the guarded `define`. */
+  static readonly version = '0.1.0';
+
+  static override styles = [themeStyles, heatmapStyles];
+
+  static override properties = {
+    colormap: { type: String, reflect: true },
+    clipPercentile: { type: Number, attribute: 'clip-percentile', reflect: true },
+    opacity: { type: Number, reflect: true },
+    sign: { type: String, reflect: true },
+    threshold: { type: Number, reflect: true },
+    resolution: { type: String, reflect: true },
+    outline: { type: Boolean, reflect: true },
+    domain: { attribute: false },
+    highlight: { attribute: false },
+    selectedCell: { attribute: false },
+  };
+
+  /**
+   * d3-scale-chromatic scheme name, any case: diverging (`RdBu`, `PiYG`, … — the first colour is
+   * evidence for the class) or sequential (`Viridis`, `Reds`, …).
+   */
+  declare colormap: string;
+  /** Colour limits are ±(this percentile of |evidence|), as the reference. 0–100. */
+  declare clipPercentile: number;
+  /** Opacity of the evidence over the image, 0–1. */
+  declare opacity: number;
+  /** Which evidence to show: `all`, `positive` (for the class) or `negative` (against). */
+  declare sign: EvidenceSign;
+  /** Evidence weaker than this fraction of the colour limit is not drawn (the image shows). 0–1. */
+  declare threshold: number;
+  /**
+   * `cells` (one value per patch, from the one model run) or `dense` (one value per pixel: the
+   * patch centred on each pixel, as the reference heatmap; computed per class with core's
+   * `denseEvidence` and painted progressively at strides 8, 4, 2, 1). Dense needs a model; with
+   * only a precomputed `.evidence` the cell map is shown with a notice.
+   */
+  declare resolution: HeatmapResolution;
+  /** Draws the image's edges over the evidence, as the reference plots do. */
+  declare outline: boolean;
+  /**
+   * Fixed colour limits `[low, high]` (e.g. shared by several heatmaps, see `sharedDomain`);
+   * unset: ±`clip-percentile` of this map.
+   */
+  declare domain: EvidenceDomain | undefined;
+  /** A cell to outline as if hovered, e.g. the tile hovered in a separate `<patch-gallery>`. */
+  declare highlight: CellRef | null;
+  /** The selected cell (set by click / Enter, or by the page); `null` for none. */
+  declare selectedCell: CellRef | null;
+
+  #hover: CellRef | null = null;
+  #cursor: CellRef | null = null;
+  #paintedKey?: PaintKey;
+  #drawnImage?: BagNetImageInput | null;
+  #edgesFor?: BagNetImageInput | null;
+  #values?: { evidence: EvidenceMap; classIndex: number; values: Float32Array };
+  #limits?: { values: Float32Array; clip: number; domain: EvidenceDomain };
+  #imageDraw = Promise.resolve();
+  #summary?: { evidence: EvidenceMap; classIndex: number; text: string };
+  #dense?: DenseRun;
+  /** Final dense maps of the current model and image, by class (most recent last). */
+  #denseDone = new Map<number, DenseEvidence>();
+  #denseFor?: readonly [BagNet, BagNetImageInput];
+
+  constructor() {
+    super();
+    this.colormap = 'RdBu'; // DEFAULT_COLORMAP, spelled out for the manifest
+    this.clipPercentile = 99;
+    this.opacity = 0.75;
+    this.sign = 'all';
+    this.threshold = 0;
+    this.resolution = 'cells';
+    this.outline = false;
+    this.domain = undefined;
+    this.highlight = null;
+    this.selectedCell = null;
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** The active cell: the one under the pointer or keyboard cursor, else the selected one. */
+  get value(): CellEvidence | null {
+    return this.#cellEvidence(this.#hover ?? this.#shownSelection());
+  }
+
+  /** The colour limits in use `[low, high]` (after clipping), or undefined without evidence. */
+  get limits(): EvidenceDomain | undefined {
+    const grid = this.#overlayGrid();
+    return grid === undefined ? undefined : this.#domainOf(grid.values);
+  }
+
+  /**
+   * The dense level shown (`resolution="dense"`): its sample `stride` (8, 4, 2, then 1) and
+   * `isFinal`; undefined while the cell map is shown.
+   */
+  get denseLevel(): DenseEvidence | undefined {
+    return this.#denseShown();
+  }
+
+  /** The text summary read by screen readers: class, logit, strongest patches for and against. */
+  get summary(): string {
+    const { evidence, classIndex, status } = this.data;
+    if (evidence === undefined || classIndex === undefined) {
+      return status === 'loading' || status === 'running' ? 'Evidence map: computing…' : 'Evidence map: no data.';
+    }
+    const cached = this.#summary;
+    if (cached?.evidence === evidence && cached.classIndex === classIndex) return cached.text;
+    const text = this.#describeMap(evidence, classIndex);
+    this.#summary = { evidence, classIndex, text };
+    return text;
+  }
+
+  #describeMap(evidence: EvidenceMap, classIndex: number): string {
+    const g = evidence.geometry;
+    const label = evidence.labels[classIndex] ?? `class ${classIndex}`;
+    const where = (p: IndexedValue) =>
+      `row ${Math.floor(p.index / g.cols) + 1}, column ${(p.index % g.cols) + 1} (${formatEvidence(p.value)})`;
+    const values = this.#classValues() ?? evidence.classMap(classIndex);
+    const most = strongestCells(values, 3, 'most').filter((p) => p.value > 0);
+    const least = strongestCells(values, 3, 'least').filter((p) => p.value < 0);
+    return (
+      `Evidence map for “${label}” (class ${classIndex}, logit ${formatEvidence(evidence.logits[classIndex]!)}): ` +
+      `${g.rows} × ${g.cols} patches of ${g.receptiveField} × ${g.receptiveField} px. ` +
+      (most.length > 0 ? `Strongest evidence for it: ${most.map(where).join('; ')}. ` : 'No patch speaks for it. ') +
+      (least.length > 0 ? `Strongest against: ${least.map(where).join('; ')}.` : 'No patch speaks against it.')
+    );
+  }
+
+  /**
+   * The composite as a PNG: image, evidence overlay at the current opacity, outline and legend.
+   * Rejects when there is nothing to export yet.
+   */
+  async toBlob(type = 'image/png', quality?: number): Promise<Blob> {
+    await this.updateComplete;
+    await this.#imageDraw;
+    const canvas = this.#composite();
+    return new Promise<Blob>((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('Canvas export failed.'))), type, quality),
+    );
+  }
+
+  /** Downloads the composite PNG (see {@link toBlob}) as `filename`. */
+  async download(filename = 'bagnet-heatmap.png'): Promise<void> {
+    const blob = await this.toBlob();
+    const url = URL.createObjectURL(blob);
+    try {
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = filename;
+      a.click();
+    } finally {
+      setTimeout(() => URL.revokeObjectURL(url), 0);
+    }
+  }
+
+  // ---------------------------------------------------------------- data
+
+  #colormap(): Colormap {
+    try {
+      return colormap(this.colormap ?? DEFAULT_COLORMAP);
+    } catch {
+      return colormap(DEFAULT_COLORMAP);
+    }
+  }
+
+  protected override viewErrors(): ElementErrorDetail[] {
+    const errors: ElementErrorDetail[] = [];
+    if (this.#dense?.error) errors.push(this.#dense.error);
+    try {
+      colormap(this.colormap ?? DEFAULT_COLORMAP);
+    } catch (e) {
+      errors.push(elementError('colormap', e));
+    }
+    return errors;
+  }
+
+  /** The shown class's values, cached per evidence map and class. */
+  #classValues(): Float32Array | undefined {
+    const { evidence, classIndex } = this.data;
+    if (evidence === undefined || classIndex === undefined) return undefined;
+    const v = this.#values;
+    if (v?.evidence === evidence && v.classIndex === classIndex) return v.values;
+    const values = evidence.classMap(classIndex);
+    this.#values = { evidence, classIndex, values };
+    return values;
+  }
+
+  #domainOf(values: Float32Array): EvidenceDomain {
+    if (this.domain !== undefined && this.domain !== null) return this.domain;
+    const clip = this.#clip();
+    const l = this.#limits;
+    if (l?.values === values && l.clip === clip) return l.domain;
+    const domain = clippedDomain(values, clip);
+    this.#limits = { values, clip, domain };
+    return domain;
+  }
+
+  #clip(): number {
+    const c = Number(this.clipPercentile);
+    return Number.isFinite(c) ? Math.min(100, Math.max(0, c)) : 99;
+  }
+
+  #paintOptions(values: Float32Array): PaintOptions {
+    const t = Number(this.threshold);
+    return {
+      colormap: this.#colormap(),
+      domain: this.#domainOf(values),
+      sign: EVIDENCE_SIGNS.includes(this.sign) ? this.sign : 'all',
+      threshold: Number.isFinite(t) ? Math.min(1, Math.max(0, t)) : 0,
+    };
+  }
+
+  #geometry(): PatchGeometry | undefined {
+    return this.data.evidence?.geometry;
+  }
+
+  #shownSelection(): CellRef | null {
+    return this.linked ? this.linkedSelectedCell : this.selectedCell;
+  }
+
+  #shownHover(): CellRef | null {
+    const linkedHover = this.linkedHoveredCell;
+    return this.#hover ?? this.highlight ?? (linkedHover?.imageIndex === undefined ? linkedHover : null);
+  }
+
+  #cellEvidence(cell: CellRef | null): CellEvidence | null {
+    const { evidence, classIndex } = this.data;
+    if (cell === null || evidence === undefined || classIndex === undefined) return null;
+    const g = evidence.geometry;
+    if (cell.row < 0 || cell.col < 0 || cell.row >= g.rows || cell.col >= g.cols) return null;
+    const logit = evidence.value(cell.row, cell.col, classIndex);
+    return {
+      row: cell.row,
+      col: cell.col,
+      classIndex,
+      logit,
+      contribution: (logit - evidence.bias[classIndex]!) / g.size,
+      rect: g.cellRect(cell.row, cell.col),
+    };
+  }
+
+  // ---------------------------------------------------------------- interaction
+
+  #setHover(cell: CellRef | null): void {
+    if (sameCell(cell, this.#hover)) return;
+    this.#hover = cell;
+    this.requestUpdate();
+    const detail = this.#cellEvidence(cell);
+    dispatchBagNetEvent(this, 'bagnet-cell-hover', detail);
+    dispatchValueEvent(this, 'input');
+    if (this.linked) this.explanation!.actions.hoverCell(cell);
+  }
+
+  #select(cell: CellRef | null): void {
+    if (this.linked) this.explanation!.actions.selectCell(cell);
+    else this.selectedCell = cell;
+    this.requestUpdate();
+    dispatchBagNetEvent(this, 'bagnet-cell-select', this.#cellEvidence(cell));
+    dispatchValueEvent(this, 'change');
+  }
+
+  #cellFromPointer(e: MouseEvent): CellRef | null {
+    const g = this.#geometry();
+    if (g === undefined) return null;
+    const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return null;
+    const x = ((e.clientX - r.left) / r.width) * g.imageWidth;
+    const y = ((e.clientY - r.top) / r.height) * g.imageHeight;
+    return g.cellAt(x, y);
+  }
+
+  #onPointerMove = (e: PointerEvent) => {
+    const cell = this.#cellFromPointer(e);
+    if (cell !== null) this.#cursor = cell;
+    this.#setHover(cell);
+  };
+
+  #onPointerLeave = () => {
+    if (this.shadowRoot?.activeElement?.classList.contains('cells')) return; // the keyboard cursor stays
+    this.#setHover(null);
+  };
+
+  #onClick = (e: MouseEvent) => {
+    const cell = this.#cellFromPointer(e);
+    if (cell === null) return;
+    this.#cursor = cell;
+    this.#setHover(cell);
+    this.#select(cell);
+  };
+
+  #onFocus = () => {
+    const { evidence, classIndex } = this.data;
+    if (evidence === undefined || classIndex === undefined) return;
+    if (this.#cursor === null) {
+      const selected = this.#shownSelection();
+      const top = strongestCells(this.#classValues() ?? [], 1, 'most')[0];
+      const cols = evidence.geometry.cols;
+      this.#cursor =
+        selected ?? (top ? { row: Math.floor(top.index / cols), col: top.index % cols } : { row: 0, col: 0 });
+    }
+    this.#setHover(this.#cursor);
+  };
+
+  #onBlur = () => {
+    this.#setHover(null);
+  };
+
+  #onKeyDown = (e: KeyboardEvent) => {
+    const g = this.#geometry();
+    if (g === undefined) return;
+    const at = this.#cursor ?? { row: 0, col: 0 };
+    let { row, col } = at;
+    switch (e.key) {
+      case 'ArrowLeft':
+        col--;
+        break;
+      case 'ArrowRight':
+        col++;
+        break;
+      case 'ArrowUp':
+        row--;
+        break;
+      case 'ArrowDown':
+        row++;
+        break;
+      case 'PageUp':
+        row -= 5;
+        break;
+      case 'PageDown':
+        row += 5;
+        break;
+      case 'Home':
+        col = 0;
+        if (e.ctrlKey || e.metaKey) row = 0;
+        break;
+      case 'End':
+        col = g.cols - 1;
+        if (e.ctrlKey || e.metaKey) row = g.rows - 1;
+        break;
+      case 'Enter':
+      case ' ':
+        e.preventDefault();
+        this.#select({ row, col });
+        return;
+      case 'Escape':
+        if (this.#shownSelection() !== null) {
+          e.preventDefault();
+          this.#select(null);
+        }
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    row = Math.min(g.rows - 1, Math.max(0, row));
+    col = Math.min(g.cols - 1, Math.max(0, col));
+    this.#cursor = { row, col };
+    this.#setHover(this.#cursor);
+  };
+
+  // ---------------------------------------------------------------- lifecycle
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    const before = this.data.evidence;
+    super.willUpdate(changed);
+    if (this.data.evidence !== before) {
+      // A new map (new image or model): the old cursor may be outside the new grid.
+      const g = this.data.evidence?.geometry;
+      const inside = (c: CellRef | null) => c !== null && g !== undefined && c.row < g.rows && c.col < g.cols;
+      if (!inside(this.#cursor)) this.#cursor = null;
+      if (!inside(this.#hover)) this.#hover = null;
+      if (!inside(this.selectedCell)) this.selectedCell = null;
+    }
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    const { image } = this.data;
+    if (image !== this.#drawnImage) {
+      const next = image ?? null;
+      this.#drawnImage = next;
+      // Chained, so a slow draw (a tensor read) never lands after a newer image's.
+      this.#imageDraw = this.#imageDraw.then(() => this.#drawImage(next));
+    }
+    if (this.outline && this.#edgesFor !== (image ?? null)) {
+      this.#edgesFor = image ?? null;
+      void this.#imageDraw.then(() => this.#drawEdges());
+    }
+    this.#updateDense();
+    this.#paint();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#hover = null;
+    this.#cursor = null;
+    this.#dense?.controller.abort();
+    this.#dense = undefined;
+    this.#denseDone.clear();
+    this.#denseFor = undefined;
+  }
+
+  async #drawImage(image: BagNetImageInput | null): Promise<void> {
+    const canvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.image');
+    if (canvas === null) return;
+    if (image === null) {
+      canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+      return;
+    }
+    try {
+      await drawImageSource(canvas, image);
+    } catch {
+      // A disposed tensor or a detached bitmap: the evidence still shows, without its picture.
+    }
+  }
+
+  #drawEdges(): void {
+    const image = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.image');
+    const outline = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.outline');
+    if (image === null || outline === null) return;
+    const color = getComputedStyle(this).getPropertyValue('--bagnet-heatmap-outline-color').trim() || '#000';
+    drawEdges(image, outline, color);
+  }
+
+  /** Repaints the overlay and legend when data, colormap or scale changed (not for opacity). */
+  #paint(): void {
+    const grid = this.#overlayGrid();
+    const key: PaintKey = [
+      grid?.values,
+      this.#colormap(),
+      this.#clip(),
+      this.domain ?? undefined,
+      this.sign,
+      Number(this.threshold),
+    ];
+    if (sameKey(this.#paintedKey, key)) return;
+    this.#paintedKey = key;
+    const overlay = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.overlay');
+    if (overlay === null) return;
+    if (grid === undefined) {
+      overlay.getContext('2d')?.clearRect(0, 0, overlay.width, overlay.height);
+      return;
+    }
+    const options = this.#paintOptions(grid.values);
+    if (overlay.width !== grid.cols) overlay.width = grid.cols;
+    if (overlay.height !== grid.rows) overlay.height = grid.rows;
+    const ctx = overlay.getContext('2d');
+    if (ctx === null) return;
+    const pixels = ctx.createImageData(grid.cols, grid.rows);
+    paintEvidence(pixels.data, grid.values, options);
+    ctx.putImageData(pixels, 0, 0);
+    this.#paintLegend(options);
+  }
+
+  /** The grid the overlay shows: the latest dense level of the class if any, else the cells. */
+  #overlayGrid(): OverlayGrid | undefined {
+    const dense = this.#denseShown();
+    if (dense !== undefined && this.data.classIndex !== undefined) {
+      return {
+        values: dense.classMap(this.data.classIndex),
+        rows: dense.rows,
+        cols: dense.cols,
+        x0: 0,
+        y0: 0,
+        step: dense.stride,
+        imageWidth: dense.imageWidth,
+        imageHeight: dense.imageHeight,
+      };
+    }
+    const values = this.#classValues();
+    const g = this.#geometry();
+    if (values === undefined || g === undefined) return undefined;
+    const offset = (g.receptiveField - g.stride) / 2;
+    return {
+      values,
+      rows: g.rows,
+      cols: g.cols,
+      x0: offset,
+      y0: offset,
+      step: g.stride,
+      imageWidth: g.imageWidth,
+      imageHeight: g.imageHeight,
+    };
+  }
+
+  // ---------------------------------------------------------------- dense maps
+
+  /** The dense level to show for the current model, image and class, if any. */
+  #denseShown(): DenseEvidence | undefined {
+    if (this.resolution !== 'dense') return undefined;
+    const { model, image, classIndex } = this.data;
+    if (model === undefined || image === undefined || classIndex === undefined) return undefined;
+    const run = this.#dense;
+    if (run?.model === model && run.image === image && run.classIndex === classIndex && run.level) return run.level;
+    const same = this.#denseFor?.[0] === model && this.#denseFor[1] === image;
+    return same ? this.#denseDone.get(classIndex) : undefined;
+  }
+
+  /** Starts, keeps or cancels the dense computation to match resolution, model, image and class. */
+  #updateDense(): void {
+    const { model, image, classIndex } = this.data;
+    const wanted =
+      this.resolution === 'dense' && model !== undefined && image !== undefined && classIndex !== undefined;
+    if (!wanted || this.#denseFor?.[0] !== model || this.#denseFor[1] !== image) {
+      this.#denseDone.clear();
+      this.#denseFor = wanted ? [model, image] : undefined;
+    }
+    const run = this.#dense;
+    if (run && (!wanted || run.model !== model || run.image !== image || run.classIndex !== classIndex)) {
+      run.controller.abort(); // a change cancels the computation in progress (latest wins)
+      this.#dense = undefined;
+    }
+    if (!wanted || this.#dense !== undefined || this.#denseDone.has(classIndex)) return;
+    const next: DenseRun = { model, image, classIndex, controller: new AbortController(), fraction: 0 };
+    this.#dense = next;
+    void this.#runDense(next);
+  }
+
+  async #runDense(run: DenseRun): Promise<void> {
+    const { signal } = run.controller;
+    const unpin = pinModel(run.model); // weights stay alive until the run has stopped
+    try {
+      const final = await denseEvidence(run.model, run.image, {
+        classes: [run.classIndex],
+        signal,
+        onProgress: (p) => {
+          run.fraction = p.fraction;
+          if (this.#dense === run) this.requestUpdate();
+        },
+        onLevel: (level) => {
+          if (signal.aborted) return;
+          run.level = level;
+          this.requestUpdate();
+          dispatchBagNetEvent(this, 'bagnet-dense-level', {
+            classIndex: run.classIndex,
+            stride: level.stride,
+            isFinal: level.isFinal,
+          });
+        },
+      });
+      if (signal.aborted) return;
+      this.#denseDone.delete(run.classIndex);
+      this.#denseDone.set(run.classIndex, final);
+      for (const old of this.#denseDone.keys()) {
+        if (this.#denseDone.size <= DENSE_CACHE_CLASSES) break;
+        this.#denseDone.delete(old);
+      }
+    } catch (e) {
+      if (signal.aborted || isAbort(e)) return;
+      run.error = elementError('evidence', e);
+    } finally {
+      unpin();
+      if (this.#dense === run && run.error === undefined) this.#dense = undefined;
+      this.requestUpdate();
+    }
+  }
+
+  #renderDenseState(): TemplateResult | typeof nothing {
+    if (this.resolution !== 'dense') return nothing;
+    const { model, evidence } = this.data;
+    if (evidence !== undefined && model === undefined) {
+      return html`<p part="notice" class="status">
+        Dense (per-pixel) maps need the model (<code>model-src</code> or <code>.model</code>): showing the cell map.
+      </p>`;
+    }
+    const run = this.#dense;
+    if (run === undefined || run.error !== undefined) return nothing;
+    const stride = run.level?.stride;
+    return html`<div part="status" class="status" role="status">
+      <progress aria-label="Computing the dense map" max="1" value=${run.fraction}></progress>
+      Dense map${stride !== undefined ? `: ${stride} px detail` : ''} (${Math.round(run.fraction * 100)} %)
+    </div>`;
+  }
+
+  #legendRange(options: PaintOptions): readonly [number, number] {
+    const low = Math.min(options.domain[0], 0);
+    const high = Math.max(options.domain[1], 0);
+    if (options.sign === 'positive') return [0, high];
+    if (options.sign === 'negative') return [low, 0];
+    return options.colormap.kind === 'diverging' ? [low, high] : [options.domain[0], options.domain[1]];
+  }
+
+  #paintLegend(options: PaintOptions): void {
+    const canvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.legend-bar');
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    const [from, to] = this.#legendRange(options);
+    const width = 256;
+    if (canvas.width !== width) canvas.width = width;
+    canvas.height = 1;
+    const img = ctx.createImageData(width, 1);
+    const opts: PaintOptions = { ...options, threshold: 0 };
+    const eps = (to - from) * 1e-6;
+    for (let x = 0; x < width; x++) {
+      let v = from + ((to - from) * x) / (width - 1);
+      if (options.sign === 'positive') v = Math.max(v, eps);
+      if (options.sign === 'negative') v = Math.min(v, -eps);
+      const p = lutPosition(v, opts);
+      if (p !== null) img.data.set(options.colormap.lut.subarray(Math.round(p) * 4, Math.round(p) * 4 + 4), x * 4);
+    }
+    ctx.putImageData(img, 0, 0);
+  }
+
+  #ticks(options: PaintOptions): LegendTick[] {
+    const [from, to] = this.#legendRange(options);
+    const span = to - from;
+    if (!(span > 0)) return [];
+    const values =
+      from < 0 && to > 0 && options.colormap.kind === 'diverging'
+        ? [from, from / 2, 0, to / 2, to]
+        : [from, from + span / 4, from + span / 2, from + (3 * span) / 4, to];
+    // Diverging scales with asymmetric limits: zero sits at the centre, each half linear.
+    const at = (v: number) =>
+      from < 0 && to > 0 && options.colormap.kind === 'diverging'
+        ? v >= 0
+          ? 50 + (50 * v) / to
+          : 50 - (50 * v) / from
+        : (100 * (v - from)) / span;
+    return values.map((value) => ({ value, at: at(value) }));
+  }
+
+  /** Draws image + overlay + outline + legend into a new canvas. */
+  #composite(): HTMLCanvasElement {
+    const grid = this.#overlayGrid();
+    const image = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.image');
+    const overlay = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.overlay');
+    const outline = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.outline');
+    if (grid === undefined || !image || !overlay) {
+      throw new Error('<bagnet-heatmap>: nothing to export yet (no evidence map).');
+    }
+    const scale = Math.max(1, Math.ceil(448 / grid.imageWidth));
+    const width = grid.imageWidth * scale;
+    const height = grid.imageHeight * scale;
+    const legendHeight = 44;
+    const out = document.createElement('canvas');
+    out.width = width;
+    out.height = height + legendHeight;
+    const ctx = out.getContext('2d')!;
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, out.width, out.height);
+    if (this.data.image !== undefined && image.width > 0) ctx.drawImage(image, 0, 0, width, height);
+    ctx.imageSmoothingEnabled = false;
+    ctx.globalAlpha = Math.min(1, Math.max(0, Number(this.opacity)));
+    ctx.drawImage(
+      overlay,
+      grid.x0 * scale,
+      grid.y0 * scale,
+      grid.cols * grid.step * scale,
+      grid.rows * grid.step * scale,
+    );
+    ctx.globalAlpha = 1;
+    if (this.outline && outline && outline.width > 0) {
+      ctx.globalAlpha = Number.parseFloat(getComputedStyle(outline).opacity) || 0.35;
+      ctx.drawImage(outline, 0, 0, width, height);
+      ctx.globalAlpha = 1;
+    }
+    // Legend: bar and ticks.
+    const options = this.#paintOptions(grid.values);
+    const legend = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.legend-bar');
+    const barX = 16;
+    const barW = width - 32;
+    if (legend) ctx.drawImage(legend, barX, height + 8, barW, 10);
+    ctx.fillStyle = '#1f2328';
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textBaseline = 'top';
+    const ticks = this.#ticks(options);
+    ticks.forEach((t, i) => {
+      ctx.textAlign = i === 0 ? 'left' : i === ticks.length - 1 ? 'right' : 'center';
+      const x = barX + (barW * t.at) / 100;
+      ctx.fillRect(Math.round(x), height + 18, 1, 3);
+      ctx.fillText(formatNumber(t.value), x, height + 23);
+    });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- render
+
+  #renderBox(cell: CellRef | null, part: 'receptive-field' | 'selection'): TemplateResult | typeof nothing {
+    const g = this.#geometry();
+    if (cell === null || g === undefined || cell.row >= g.rows || cell.col >= g.cols) return nothing;
+    const r = g.cellRect(cell.row, cell.col);
+    return html`<div
+      part=${part}
+      class="box ${part === 'selection' ? 'selected' : ''}"
+      style=${styleMap({
+        left: pct(r.x, g.imageWidth),
+        top: pct(r.y, g.imageHeight),
+        width: pct(r.width, g.imageWidth),
+        height: pct(r.height, g.imageHeight),
+      })}
+    ></div>`;
+  }
+
+  #describeCell(cell: CellEvidence): string {
+    const label = this.data.evidence?.labels[cell.classIndex] ?? `class ${cell.classIndex}`;
+    return (
+      `Row ${cell.row + 1}, column ${cell.col + 1}: ${formatEvidence(cell.logit)}, ` +
+      `evidence ${evidenceWord(cell.logit)} “${label}”`
+    );
+  }
+
+  #renderTooltip(cell: CellEvidence | null): TemplateResult | typeof nothing {
+    const g = this.#geometry();
+    if (cell === null || g === undefined) return nothing;
+    const r = cell.rect;
+    const below = r.y < g.imageHeight * 0.2;
+    return html`<div
+      part="tooltip"
+      class="tooltip ${below ? 'below' : ''}"
+      aria-hidden="true"
+      style=${styleMap({
+        left: pct(Math.min(Math.max(r.x + r.width / 2, g.imageWidth * 0.15), g.imageWidth * 0.85), g.imageWidth),
+        top: pct(below ? r.y + r.height : r.y, g.imageHeight),
+      })}
+    >
+      row ${cell.row + 1}, col ${cell.col + 1} · <strong>${formatEvidence(cell.logit)}</strong>
+      ${evidenceWord(cell.logit)}
+    </div>`;
+  }
+
+  #renderLegend(values: Float32Array | undefined): TemplateResult {
+    const options = values ? this.#paintOptions(values) : undefined;
+    const ticks = options ? this.#ticks(options) : [];
+    const sign = options?.sign ?? 'all';
+    const diverging = options?.colormap.kind === 'diverging';
+    const threshold = options?.threshold ?? 0;
+    return html`<div part="legend" class="legend" ?hidden=${options === undefined}>
+      <span>${sign === 'positive' ? 'weak' : diverging ? '← against' : 'low'}</span>
+      <div class="legend-scale">
+        <canvas part="legend-bar" class="legend-bar" aria-hidden="true"></canvas>
+        ${ticks.map(
+          (t, i) =>
+            html`<span
+              part="legend-tick"
+              class="tick ${i === 0 ? 'first' : i === ticks.length - 1 ? 'last' : ''}"
+              style=${styleMap({ left: `${t.at}%` })}
+              >${formatNumber(t.value)}</span
+            >`,
+        )}
+      </div>
+      <span>${sign === 'negative' ? 'weak' : diverging ? 'for →' : 'high'}</span>
+      ${
+        threshold > 0 && options
+          ? html`<span class="legend-note"
+              >Evidence weaker than ${Math.round(threshold * 100)} % of the limit (|value| &lt;
+              ${formatNumber(threshold * Math.max(-options.domain[0], options.domain[1]))}) is not drawn.</span
+            >`
+          : nothing
+      }
+    </div>`;
+  }
+
+  protected override render(): TemplateResult {
+    const { evidence, image, classIndex } = this.data;
+    const g = evidence?.geometry;
+    const size = g ? { width: g.imageWidth, height: g.imageHeight } : image ? imageSize(image) : undefined;
+    const grid = this.#overlayGrid();
+    const hover = this.#shownHover();
+    const active = this.#cellEvidence(hover);
+    const selection = this.#shownSelection();
+    const label = evidence && classIndex !== undefined ? (evidence.labels[classIndex] ?? `class ${classIndex}`) : '';
+    const overlayStyle = grid
+      ? {
+          left: pct(grid.x0, grid.imageWidth),
+          top: pct(grid.y0, grid.imageHeight),
+          width: pct(grid.cols * grid.step, grid.imageWidth),
+          height: pct(grid.rows * grid.step, grid.imageHeight),
+          opacity: String(Math.min(1, Math.max(0, Number(this.opacity)))),
+        }
+      : { display: 'none' };
+    return html`${this.renderErrors()}
+      <div part="base">
+        <div
+          part="stage"
+          class="stage"
+          style=${styleMap({ aspectRatio: size ? `${size.width} / ${size.height}` : '1 / 1' })}
+        >
+          <div part="figure" class="figure" role="img" aria-label=${this.summary}>
+            <canvas part="image" class="image"></canvas>
+            <canvas part="overlay" class="overlay" style=${styleMap(overlayStyle)}></canvas>
+            <canvas part="outline" class="outline" ?hidden=${!this.outline}></canvas>
+            ${this.#renderBox(selection, 'selection')} ${this.#renderBox(hover, 'receptive-field')}
+          </div>
+          <div
+            part="cells"
+            class="cells"
+            role="application"
+            aria-roledescription="evidence map"
+            aria-label=${
+              evidence
+                ? `Cells of the evidence map for “${label}”, ${g!.rows} rows by ${g!.cols} columns. ` +
+                  'Arrow keys move the cell cursor, Enter selects the cell, Escape clears the selection.'
+                : 'Evidence map cells (no data yet)'
+            }
+            aria-describedby="cursor-text"
+            tabindex=${evidence ? '0' : '-1'}
+            @pointermove=${this.#onPointerMove}
+            @pointerleave=${this.#onPointerLeave}
+            @click=${this.#onClick}
+            @focus=${this.#onFocus}
+            @blur=${this.#onBlur}
+            @keydown=${this.#onKeyDown}
+          ></div>
+          ${this.#renderTooltip(active)}
+        </div>
+        ${this.#renderLegend(grid?.values)}
+        <p id="cursor-text" class="visually-hidden" aria-live="polite">${active ? this.#describeCell(active) : ''}</p>
+        ${this.#renderDenseState()} ${this.renderStatus()}
+      </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'bagnet-heatmap': BagNetHeatmapElement;
+  }
+}
