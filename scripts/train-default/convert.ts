@@ -1,0 +1,168 @@
+/**
+ * Converts the checkpoint written by train.py into the shipped default model
+ * (packages/models/default/model.json + shard), through @bagnet-vis/convert — the same path a
+ * user's checkpoint takes with `bagnet convert`.
+ *
+ *   node --conditions=source --import tsx scripts/train-default/convert.ts \
+ *     [--checkpoint /tmp/bagnet-default/bagnet-fashion-mnist.pth] [--models-dir packages/models]
+ *
+ * Everything the checkpoint does not record (stage strides, labels, input size, normalisation)
+ * comes from packages/models/default/training-log.json, which train.py wrote for that very
+ * checkpoint (its SHA-256 must match). Before anything is written, the converted model is run on
+ * the committed sample images and must reproduce the PyTorch logits train.py recorded; the model
+ * must also fit the 2 MB budget. Nothing is written if a check fails.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { bagnetFromStateDict, readTorchCheckpoint } from '@bagnet-vis/convert';
+import { serializeBagNet, useBackend } from '@bagnet-vis/core';
+import type { BagNet } from '@bagnet-vis/core';
+import { saveBagNetToDisk } from '@bagnet-vis/core/node';
+import { PNG } from 'pngjs';
+import { format, resolveConfig } from 'prettier';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    checkpoint: { type: 'string', default: '/tmp/bagnet-default/bagnet-fashion-mnist.pth' },
+    'models-dir': { type: 'string', default: join(repo, 'packages/models') },
+  },
+});
+const modelsDir = resolve(args['models-dir']);
+const outDir = join(modelsDir, 'default');
+const MAX_MODEL_BYTES = 2 * 1024 * 1024;
+/** |tfjs − PyTorch| allowed on the sample logits (float32 vs float64 forward, folded BN). */
+const LOGIT_TOLERANCE = 1e-3;
+
+type Quad = [number, number, number, number];
+
+interface TrainingLog {
+  labels: string[];
+  normalization: { mean: [number, number, number]; std: [number, number, number] };
+  bagnetArchitecture: { receptiveField: number; stride: number; stageStrides: Quad; gridOn28x28: [number, number] };
+  results: { bagnet: { testAccuracy: number; trainingSeconds: number }; plainCnn?: { testAccuracy: number } };
+  recipe: { seed: number; epochs: number };
+  checkpoint: { file: string; sha256: string };
+}
+
+interface SampleLogits {
+  checkpointSha256: string;
+  samples: { file: string; label: number; predicted: number; logits: number[] }[];
+}
+
+function fail(message: string): never {
+  console.error(`convert: ${message}`);
+  process.exit(1);
+}
+
+function readJson<T>(path: string): T {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (e) {
+    fail(`cannot read ${relative(repo, path)} (${e instanceof Error ? e.message : String(e)}); run train.py first.`);
+  }
+}
+
+/** Decodes a PNG to the raw RGBA bytes core accepts. */
+function readPng(path: string): { data: Uint8Array; width: number; height: number; channels: 4 } {
+  const png = PNG.sync.read(readFileSync(path));
+  return { data: new Uint8Array(png.data), width: png.width, height: png.height, channels: 4 };
+}
+
+async function checkAgainstPyTorch(net: BagNet, reference: SampleLogits): Promise<number> {
+  let worst = 0;
+  for (const s of reference.samples) {
+    const ev = await net.evidence(readPng(join(modelsDir, 'samples', s.file)));
+    try {
+      ev.logits.forEach((l, c) => (worst = Math.max(worst, Math.abs(l - s.logits[c]!))));
+    } finally {
+      ev.dispose();
+    }
+  }
+  return worst;
+}
+
+/** Prettier-formats the files train.py wrote and the repo commits, so `npm run lint` passes. */
+async function formatTrainingOutputs(): Promise<void> {
+  for (const file of ['default/training-log.json', 'samples/samples.json', 'src/sample-list.generated.ts']) {
+    const path = join(modelsDir, file);
+    const text = readFileSync(path, 'utf8');
+    const formatted = await format(text, { ...(await resolveConfig(path)), filepath: path });
+    if (formatted !== text) writeFileSync(path, formatted);
+  }
+}
+
+async function main(): Promise<void> {
+  const checkpoint = args.checkpoint;
+  const log = readJson<TrainingLog>(join(outDir, 'training-log.json'));
+  const reference = readJson<SampleLogits>(join(modelsDir, 'test/fixtures/pytorch-sample-logits.json'));
+
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(checkpoint));
+  } catch (e) {
+    fail(`cannot read checkpoint ${checkpoint} (${e instanceof Error ? e.message : String(e)}); run train.py first.`);
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== log.checkpoint.sha256 || sha256 !== reference.checkpointSha256) {
+    fail(
+      `${checkpoint} (sha256 ${sha256.slice(0, 16)}…) is not the checkpoint training-log.json describes ` +
+        `(${log.checkpoint.sha256.slice(0, 16)}…): convert the checkpoint of the latest train.py run.`,
+    );
+  }
+
+  await useBackend('cpu');
+  const bagnetLog = log.results.bagnet;
+  const net = bagnetFromStateDict(readTorchCheckpoint(bytes, { fileName: checkpoint }), {
+    stageStrides: log.bagnetArchitecture.stageStrides,
+    labels: log.labels,
+    inputSize: [28, 28],
+    normalization: { mean: log.normalization.mean, std: log.normalization.std, channelOrder: 'RGB' },
+    provenance: {
+      source: `${log.checkpoint.file} (scripts/train-default/train.py, seed ${log.recipe.seed})`,
+      sha256,
+      convertedBy: `@bagnet-vis/convert ${readJson<{ version: string }>(join(repo, 'packages/convert/package.json')).version} (scripts/train-default/convert.ts)`,
+      date: new Date().toISOString(),
+      notes:
+        `Fashion-MNIST (MIT licence, Copyright 2017 Zalando SE), 28×28 grayscale repeated as RGB. ` +
+        `${log.recipe.epochs} epochs, test accuracy ${bagnetLog.testAccuracy} on the 10,000 held-out test images` +
+        (log.results.plainCnn
+          ? ` (plain CNN with a global receptive field: ${log.results.plainCnn.testAccuracy})`
+          : '') +
+        '. Knows clothes, not photos. See MODEL_CARD.md.',
+    },
+  });
+  try {
+    const want = log.bagnetArchitecture;
+    const grid = net.geometry(28, 28);
+    if (net.receptiveField !== want.receptiveField || net.stride !== want.stride) {
+      fail(`converted q/stride ${net.receptiveField}/${net.stride} ≠ trained ${want.receptiveField}/${want.stride}.`);
+    }
+    if (grid.rows !== want.gridOn28x28[0] || grid.cols !== want.gridOn28x28[1]) {
+      fail(`grid on 28×28 is ${grid.rows}×${grid.cols}, training logged ${want.gridOn28x28.join('×')}.`);
+    }
+    const worst = await checkAgainstPyTorch(net, reference);
+    if (!(worst <= LOGIT_TOLERANCE)) {
+      fail(`converted logits differ from PyTorch by up to ${worst.toExponential(2)} (> ${LOGIT_TOLERANCE}).`);
+    }
+    const { shards } = await serializeBagNet(net);
+    const weightBytes = [...shards.values()].reduce((n, b) => n + b.byteLength, 0);
+    if (weightBytes > MAX_MODEL_BYTES) fail(`weights are ${weightBytes} bytes, over the 2 MB budget.`);
+
+    const { files } = await saveBagNetToDisk(net, outDir);
+    await formatTrainingOutputs();
+    console.log(
+      `q = ${net.receptiveField}, stride ${net.stride}, ${grid.rows}×${grid.cols} cells on 28×28; ` +
+        `max |tfjs − PyTorch| on ${reference.samples.length} samples ${worst.toExponential(2)}`,
+    );
+    for (const f of files) console.log(`wrote ${relative(repo, f)} (${statSync(f).size} bytes)`);
+  } finally {
+    net.dispose();
+  }
+}
+
+await main();
