@@ -106,7 +106,7 @@ describe('image sources and model files in the browser', () => {
     const { modelJson, shards } = await serializeBagNet(net);
     const files = [
       new File([JSON.stringify(modelJson)], 'model.json'),
-      ...[...shards].map(([n, b]) => new File([b], n)),
+      ...[...shards].map(([n, b]) => new File([new Uint8Array(b)], n)),
     ];
     const loaded = await loadBagNet(files);
     const [a, b] = [await net.evidence(paint()), await loaded.evidence(paint())];
