@@ -28,9 +28,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   BagNet,
   bagnetArchitecture,
-  bagnetForwardMacs,
   denseEvidence,
   denseEvidenceMacs,
+  forwardMacs,
   patchwiseEvidence,
   patchwiseEvidenceMacs,
   useBackend,
@@ -218,7 +218,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     try {
       const img = randomImage(size, q);
       const denseMacs = denseEvidenceMacs(arch, size, size, { classes: 1 });
-      const limit = (size * size * bagnetForwardMacs(arch, q, q, 1)) / denseMacs;
+      const limit = (size * size * forwardMacs(arch, q, q, 1)) / denseMacs;
       const dense = await timed(() => denseEvidence(net, img, { classes: [0] }));
 
       // Patchwise: calibrate on one row, then time enough rows for ~patchSeconds; extrapolate.

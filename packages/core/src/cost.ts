@@ -5,8 +5,16 @@
 import { blockSpecs, featureChannels } from './architecture.js';
 import type { BagNetArchitecture } from './architecture.js';
 
-/** MACs of one forward pass on an H×W image (valid convs, as the reference). */
-export function forwardMacs(a: BagNetArchitecture, height: number, width: number): number {
+/**
+ * MACs of one forward pass on an H×W image (valid convs, as the reference; shortcut convs counted
+ * over every position they compute before the crop), with the head evaluated for `classes` classes.
+ */
+export function forwardMacs(
+  a: BagNetArchitecture,
+  height: number,
+  width: number,
+  classes: number = a.numClasses,
+): number {
   let h = height;
   let w = width;
   let macs = h * w * 3 * a.stemWidth; // conv1 1×1
@@ -25,5 +33,5 @@ export function forwardMacs(a: BagNetArchitecture, height: number, width: number
     h = h2;
     w = w2;
   }
-  return macs + h * w * featureChannels(a) * a.numClasses;
+  return macs + h * w * featureChannels(a) * classes;
 }

@@ -353,20 +353,6 @@ export function denseEvidenceMacs(
   ).totalMacs;
 }
 
-/**
- * Multiply-adds of one plain forward pass of `architecture` on a `height` × `width` normalised
- * image (the logit map with `classes` head outputs, default all). A q×q input is one patch.
- */
-export function bagnetForwardMacs(
-  architecture: BagNetArchitecture,
-  height: number,
-  width: number,
-  classes: number = architecture.numClasses,
-): number {
-  const costs = bandCosts(new DenseLayout(architecture), height, width, classes);
-  return costs.segments.reduce((s, c) => s + c.macs, 0) + costs.pre.reduce((s, c) => s + c.macs, 0);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The network as tfjs-core ops on the BagNet's weights
 // ---------------------------------------------------------------------------------------------

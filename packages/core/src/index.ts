@@ -54,7 +54,6 @@ export type { BagNetImageInput, RawImage } from './preprocess.js';
 export { DENSE_STRIDES, DenseEvidence, densePadding } from './dense-evidence.js';
 export type { DenseEvidenceData, DenseStride } from './dense-evidence.js';
 export {
-  bagnetForwardMacs,
   DEFAULT_DENSE_MEMORY_BUDGET,
   DEFAULT_YIELD_INTERVAL_MS,
   denseEvidence,

@@ -12,7 +12,8 @@ import type { Tensor2D } from '@tensorflow/tfjs-core';
 import type { BagNetArchitecture, PatchRect } from './architecture.js';
 import { receptiveFieldOf } from './architecture.js';
 import type { BagNet } from './bagnet.js';
-import { bagnetForwardMacs, DEFAULT_YIELD_INTERVAL_MS } from './dense.js';
+import { forwardMacs } from './cost.js';
+import { DEFAULT_YIELD_INTERVAL_MS } from './dense.js';
 import { checkDenseRequest, DenseEvidence, densePadding } from './dense-evidence.js';
 import type { DenseStride } from './dense-evidence.js';
 import { BagNetInputError, throwIfAborted } from './errors.js';
@@ -82,7 +83,7 @@ export function patchwiseEvidenceMacs(
   const q = receptiveFieldOf(architecture).receptiveField;
   const s = options.stride ?? 1;
   const r = options.region ?? { x: 0, y: 0, width, height };
-  return samples(r.y, r.height, s).length * samples(r.x, r.width, s).length * bagnetForwardMacs(architecture, q, q);
+  return samples(r.y, r.height, s).length * samples(r.x, r.width, s).length * forwardMacs(architecture, q, q);
 }
 
 /**
