@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { chromiumPath } from './scripts/chromium.mjs';
+import { CHROMIUM_FLAGS, chromiumPath, NODE_ONLY_EXTERNALS, SWIFTSHADER_FLAGS } from './scripts/chromium.mjs';
 
 /** @type {import('@web/dev-server-core').Plugin} */
 const esbuildBundle = {
@@ -29,28 +29,11 @@ const esbuildBundle = {
       sourcemap: 'inline',
       logLevel: 'silent',
       define: { 'process.env.NODE_ENV': '"test"' },
-      // tfjs-core's Node-only code paths reference these; the browser never runs them.
-      external: ['fs', 'path', 'crypto', 'worker_threads', 'perf_hooks', 'os', 'util', 'node-fetch', 'string_decoder'],
+      external: [...NODE_ONLY_EXTERNALS],
     });
     return { body: result.outputFiles[0]?.text ?? '', type: 'js' };
   },
 };
-
-const flags = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
 
 export default {
   rootDir: '.',
@@ -66,7 +49,12 @@ export default {
       launchOptions: {
         executablePath: chromiumPath(),
         headless: true,
-        args: [...flags, `--user-data-dir=${mkdtempSync(join(tmpdir(), 'bagnet-wtr-'))}`],
+        args: [
+          '--headless=new',
+          ...CHROMIUM_FLAGS,
+          ...SWIFTSHADER_FLAGS,
+          `--user-data-dir=${mkdtempSync(join(tmpdir(), 'bagnet-wtr-'))}`,
+        ],
       },
     }),
   ],

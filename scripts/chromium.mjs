@@ -1,6 +1,46 @@
 // @ts-check
-/** Locates Chromium for browser tests: $CHROME_PATH, else Debian's /usr/bin/chromium. */
+/**
+ * Headless Chromium for tests, benchmarks and screenshots: the binary ($CHROME_PATH, else Debian's
+ * /usr/bin/chromium) and the flags that work on this kind of machine (no sandbox as root, no
+ * background network traffic, WebGL and WebGPU on SwiftShader).
+ */
 import { existsSync } from 'node:fs';
+
+/** Flags for every headless run here. */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Extra flags that give WebGL and WebGPU a software (SwiftShader) adapter. */
+export const SWIFTSHADER_FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-webgpu-adapter=swiftshader',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+];
+
+/**
+ * Node built-ins that tfjs-core's Node-only code paths reference; browser bundles (esbuild) leave
+ * them external because the browser never runs those paths.
+ */
+export const NODE_ONLY_EXTERNALS = [
+  'fs',
+  'path',
+  'crypto',
+  'worker_threads',
+  'perf_hooks',
+  'os',
+  'util',
+  'node-fetch',
+  'string_decoder',
+];
 
 export function chromiumPath() {
   const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import puppeteer from 'puppeteer-core';
 
-import { chromiumPath } from '../../scripts/chromium.mjs';
+import { CHROMIUM_FLAGS, chromiumPath, NODE_ONLY_EXTERNALS, SWIFTSHADER_FLAGS } from '../../scripts/chromium.mjs';
 
 export interface BrowserForwardResult {
   backend: string;
@@ -37,7 +37,7 @@ export async function browserForward(
     platform: 'browser',
     conditions: ['source'],
     logLevel: 'warning',
-    external: ['fs', 'path', 'crypto', 'worker_threads', 'perf_hooks', 'os', 'util', 'node-fetch', 'string_decoder'],
+    external: [...NODE_ONLY_EXTERNALS],
   });
   const js = bundle.outputFiles[0]!.text;
   const server = createServer((req, res) => {
@@ -67,20 +67,8 @@ export async function browserForward(
     executablePath: chromiumPath(),
     headless: true,
     protocolTimeout: 30 * 60 * 1000,
-    args: [
-      '--no-sandbox',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-unsafe-webgpu',
-      '--enable-features=Vulkan',
-      '--use-webgpu-adapter=swiftshader',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-      `--user-data-dir=${profile}`,
-    ],
+    // No --disable-gpu here: a machine with a GPU should time its real WebGL/WebGPU.
+    args: [...CHROMIUM_FLAGS.filter((f) => f !== '--disable-gpu'), ...SWIFTSHADER_FLAGS, `--user-data-dir=${profile}`],
   });
   try {
     const results: BrowserForwardResult[] = [];
