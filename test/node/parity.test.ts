@@ -20,7 +20,7 @@ const TOLERANCE = 1e-4; // × max|map|, CPU and WASM
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`parity with the reference on ${backend}`, () => {
     for (const q of FIXTURE_QS) {
-      it(`BagNet-${q}: logits, logit map, non-square crop and embeddings`, async () => {
+      it(`BagNet-${q}: logits, logit map, non-square crop and embeddings`, async (t) => {
         await useBackend(backend);
         const f = loadFixture(q);
         await noLeaks(async () => {
@@ -31,6 +31,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
             const expected = chwToHwc(f.logitMapChw);
             const scale = maxAbs(expected);
             const err = maxAbsDiff(ev.logitMap, expected);
+            t.diagnostic(`${backend} q=${q}: max error / max|map| = ${(err / scale).toExponential(2)}`);
             assert.ok(err <= TOLERANCE * scale, `map error ${err} > ${TOLERANCE * scale}`);
             assert.ok(maxAbsDiff(ev.logits, f.logits) <= TOLERANCE * scale, 'logits');
             // logits are exactly the mean of the map (float64 accumulation, float32 result)
