@@ -51,6 +51,13 @@ describe('image sources and model files in the browser', () => {
     const img = new Image();
     img.src = canvas.toDataURL('image/png');
     await img.decode();
+    // An <img> in the page, displayed smaller than its file (width attribute and CSS): the model
+    // must still read the file's own W × H pixels.
+    const shown = new Image(20, 15);
+    shown.style.width = '11px';
+    shown.src = img.src;
+    document.body.append(shown);
+    await shown.decode();
     const tensor = tf.browser.fromPixels(canvas);
     const sources: [string, BagNetImageInput][] = [
       ['canvas', canvas],
@@ -58,6 +65,7 @@ describe('image sources and model files in the browser', () => {
       ['ImageBitmap', bitmap],
       ['OffscreenCanvas', off],
       ['img', img],
+      ['img in the page at another size', shown],
       ['Tensor3D', tensor],
       ['raw RGBA', { data: data.data, width: W, height: H }],
     ];
@@ -71,6 +79,7 @@ describe('image sources and model files in the browser', () => {
     reference.dispose();
     tensor.dispose();
     bitmap.close();
+    shown.remove();
     expect(tf.memory().numTensors).to.equal(before);
   });
 

@@ -100,6 +100,10 @@ async function fromDom(input: Exclude<BagNetImageInput, Tensor3D | RawImage>): P
   if (typeof OffscreenCanvas !== 'undefined' && input instanceof OffscreenCanvas) {
     checkSize(input.width, input.height, 'OffscreenCanvas');
     source = await createImageBitmap(input);
+  } else if (typeof HTMLImageElement !== 'undefined' && input instanceof HTMLImageElement) {
+    // tf.browser.fromPixels reads an <img> at its layout size (img.width/height, which CSS or the
+    // width attribute may change); the model must see the file's own pixels.
+    source = await createImageBitmap(input);
   } else {
     source = input as Exclude<BagNetImageInput, Tensor3D | RawImage | OffscreenCanvas>;
     const w =
