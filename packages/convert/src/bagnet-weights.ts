@@ -14,7 +14,7 @@ import {
 } from '@bagnet-vis/core';
 import type { BagNetArchitecture, BagNetMetadataOptions, WeightValue } from '@bagnet-vis/core';
 
-import { CheckpointArchitectureError } from './errors.js';
+import { CheckpointArchitectureError, printable } from './errors.js';
 import type { StateDict, TorchTensor } from './torch-checkpoint.js';
 
 /** Options of {@link inferArchitecture}. */
@@ -39,7 +39,14 @@ export function inferArchitecture(sd: StateDict, options: InferOptions = {}): Ba
     const keys = [...sd.keys()];
     fail(
       `Not a BagNet state_dict: ${stem === undefined ? 'conv1.weight' : 'fc.weight'} is missing ` +
-        `(found ${keys.length} keys${keys.length ? `, e.g. ${keys.slice(0, 4).join(', ')}` : ''}).`,
+        `(found ${keys.length} keys${
+          keys.length
+            ? `, e.g. ${keys
+                .slice(0, 4)
+                .map((k) => printable(k, 60))
+                .join(', ')}`
+            : ''
+        }).`,
     );
   }
   if (stem.length === 4 && stem[1] === 3 && stem[2] === 7 && stem[3] === 7) {
@@ -119,7 +126,11 @@ export function checkStateDict(sd: StateDict, a: BagNetArchitecture): void {
   const keys = [...sd.keys()].filter((k) => !k.endsWith('num_batches_tracked'));
   const missing = [...want.keys()].filter((k) => !sd.has(k));
   const unexpected = keys.filter((k) => !want.has(k));
-  const list = (xs: string[]) => `${xs.slice(0, 10).join(', ')}${xs.length > 10 ? ` and ${xs.length - 10} more` : ''}`;
+  const list = (xs: string[]) =>
+    `${xs
+      .slice(0, 10)
+      .map((x) => printable(x, 60))
+      .join(', ')}${xs.length > 10 ? ` and ${xs.length - 10} more` : ''}`;
   if (missing.length || unexpected.length) {
     fail(
       `The state_dict does not match a BagNet (q=${receptive(a)}, blocks [${a.blocks.join(', ')}]): ` +

@@ -11,12 +11,30 @@ export interface CheckpointLocation {
   readonly record?: string;
 }
 
+// C0/C1 controls, DEL and the bidirectional overrides: text from a file must not be able to move
+// the cursor, recolour a terminal or reorder what a message says.
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A name read from a file (zip entry, state_dict key, pickle global) as it may appear in a
+ * message: control and bidi characters escaped (`\u001b`), at most `max` characters.
+ */
+export function printable(name: string, max = 120): string {
+  const short = name.length > max ? `${name.slice(0, max)}…` : name;
+  return escapeUnprintable(short);
+}
+
+function escapeUnprintable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Base class of every error thrown by `@bagnet-vis/convert`. */
 export class BagNetConvertError extends Error {
   override readonly name: string = 'BagNetConvertError';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(message);
+    super(escapeUnprintable(message));
     if (options !== undefined && 'cause' in options) {
       Object.defineProperty(this, 'cause', {
         value: options.cause,

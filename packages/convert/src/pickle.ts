@@ -13,7 +13,7 @@
  * the data, memo references must exist, and malformed input raises a
  * `CheckpointFormatError` that names the byte offset.
  */
-import { CheckpointFormatError, UnsafePickleError } from './errors.js';
+import { CheckpointFormatError, printable, UnsafePickleError } from './errors.js';
 import type { TorchDType } from './torch-checkpoint.js';
 
 // ---------------------------------------------------------------------------------------
@@ -263,6 +263,14 @@ const MAX_LONG_BYTES = 1024;
 /** Longest module or attribute name accepted in a GLOBAL line. */
 const MAX_GLOBAL_LINE = 1024;
 const MAX_DIMS = 64;
+/**
+ * Most values a pickle may create, and most memo entries it may hold. A state_dict's pickle makes
+ * about ten values per tensor (a ResNet-50: ~5,000); these bounds only stop floods — a 17 MB file of
+ * MEMOIZE opcodes used to grow the memo past V8's Map limit (16.7 M entries) and end in a RangeError
+ * after a gigabyte of memory.
+ */
+const MAX_VALUES = 4_000_000;
+const MAX_MEMO = 1_000_000;
 
 /**
  * Reads one pickle from `bytes` starting at `options.offset`.
@@ -282,6 +290,7 @@ class Unpickler {
   private stack: PickleValue[] = [];
   private readonly metastack: PickleValue[][] = [];
   private readonly memo = new Map<number, PickleValue>();
+  private values = 0;
   /** Nesting depth of every container built so far (1 = holds no containers). */
   private readonly depths = new WeakMap<object, number>();
   private readonly maxDepth: number;
@@ -551,13 +560,13 @@ class Unpickler {
 
       // --- memo -------------------------------------------------------------------------
       case 0x71: // BINPUT
-        this.memo.set(this.u8(), this.top());
+        this.memoPut(this.u8());
         return false;
       case 0x72: // LONG_BINPUT
-        this.memo.set(this.u32(), this.top());
+        this.memoPut(this.u32());
         return false;
       case 0x94: // MEMOIZE
-        this.memo.set(this.memo.size, this.top());
+        this.memoPut(this.memo.size);
         return false;
       case 0x68: // BINGET
         this.push(this.memoGet(this.u8()));
@@ -659,7 +668,7 @@ class Unpickler {
     if (resolved === undefined) {
       const qualifiedName = `${module}.${name}`;
       throw new UnsafePickleError(
-        `refused global '${qualifiedName}' (${this.opName} at byte ${this.opStart}${this.where()}): it is not on the allow-list of what a PyTorch state_dict needs. Nothing was imported or executed. If this is a whole pickled model or training object, re-save only the weights with torch.save(model.state_dict(), path) in a trusted environment; otherwise do not use this file.`,
+        `refused global '${printable(qualifiedName)}' (${this.opName} at byte ${this.opStart}${this.where()}): it is not on the allow-list of what a PyTorch state_dict needs. Nothing was imported or executed. If this is a whole pickled model or training object, re-save only the weights with torch.save(model.state_dict(), path) in a trusted environment; otherwise do not use this file.`,
         { global: qualifiedName, opcode: this.opName, offset: this.opStart, record: this.record },
       );
     }
@@ -670,7 +679,7 @@ class Unpickler {
     if (!(callable instanceof PickleCallable)) {
       const what = callable instanceof PickleObject ? callable.describe() : describeValue(callable);
       throw new UnsafePickleError(
-        `refused REDUCE at byte ${this.opStart}${this.where()}: '${what}' is not an allow-listed callable. Nothing was executed. The file is not a plain torch.save of a state_dict.`,
+        `refused REDUCE at byte ${this.opStart}${this.where()}: '${printable(what)}' is not an allow-listed callable. Nothing was executed. The file is not a plain torch.save of a state_dict.`,
         {
           global: callable instanceof PickleObject ? what : undefined,
           opcode: 'REDUCE',
@@ -770,7 +779,7 @@ class Unpickler {
     }
     const what = cls instanceof PickleObject ? cls.describe() : describeValue(cls);
     throw new UnsafePickleError(
-      `refused ${this.opName} at byte ${this.opStart}${this.where()}: constructing '${what}' this way is not allowed. Nothing was executed.`,
+      `refused ${this.opName} at byte ${this.opStart}${this.where()}: constructing '${printable(what)}' this way is not allowed. Nothing was executed.`,
       {
         global: cls instanceof PickleObject ? what : undefined,
         opcode: this.opName,
@@ -788,7 +797,7 @@ class Unpickler {
     }
     const what = target instanceof PickleObject ? target.describe() : describeValue(target);
     throw new UnsafePickleError(
-      `refused BUILD at byte ${this.opStart}${this.where()}: setting the state of '${what}' is not allowed. Nothing was executed.`,
+      `refused BUILD at byte ${this.opStart}${this.where()}: setting the state of '${printable(what)}' is not allowed. Nothing was executed.`,
       { opcode: 'BUILD', offset: this.opStart, record: this.record },
     );
   }
@@ -806,6 +815,11 @@ class Unpickler {
   // --- stack helpers -------------------------------------------------------------------
 
   private push(value: PickleValue): void {
+    if (++this.values > MAX_VALUES) {
+      throw this.formatError(
+        `more than ${MAX_VALUES} values by byte ${this.opStart}${this.where()}; a state_dict needs far fewer, the file is corrupt or hostile`,
+      );
+    }
     this.stack.push(value);
   }
 
@@ -827,6 +841,16 @@ class Unpickler {
     }
     this.stack = previous;
     return items;
+  }
+
+  private memoPut(index: number): void {
+    const value = this.top();
+    if (this.memo.size >= MAX_MEMO && !this.memo.has(index)) {
+      throw this.formatError(
+        `more than ${MAX_MEMO} memo entries by byte ${this.opStart}${this.where()}; a state_dict needs far fewer, the file is corrupt or hostile`,
+      );
+    }
+    this.memo.set(index, value);
   }
 
   private memoGet(index: number): PickleValue {

@@ -15,7 +15,7 @@
  * The input is a `Uint8Array`; nothing here needs the DOM or Node.
  */
 import { unzipSync } from 'fflate';
-import { BagNetConvertError, CheckpointFormatError } from './errors.js';
+import { BagNetConvertError, CheckpointFormatError, printable } from './errors.js';
 import { PickleObject, PickleTuple, TorchStorageType, TorchTensorRef, describeValue, unpickle } from './pickle.js';
 import type { PickleDict, PickleValue } from './pickle.js';
 
@@ -166,7 +166,7 @@ function storageLoader(
     const known = decls.get(key);
     if (known === undefined) decls.set(key, { dtype, numel });
     else if (known.dtype !== dtype || known.numel !== numel) {
-      throw fail(`declares storage '${key}' as ${numel} x ${dtype} after ${known.numel} x ${known.dtype}`);
+      throw fail(`declares storage '${printable(key)}' as ${numel} x ${dtype} after ${known.numel} x ${known.dtype}`);
     }
     locations.add(location);
     if (viewMetadata === undefined || viewMetadata === null) {
@@ -281,8 +281,8 @@ function readLegacy(bytes: Uint8Array, file: string): LoadedCheckpoint {
     const decl = decls.get(key);
     if (decl === undefined) {
       throw new CheckpointFormatError(
-        `${file}: storage '${key}' is listed at byte ${keys.end} but no tensor refers to it; the file is corrupt.`,
-        { offset: keys.end, record: `storage '${key}'` },
+        `${file}: storage '${printable(key)}' is listed at byte ${keys.end} but no tensor refers to it; the file is corrupt.`,
+        { offset: keys.end, record: `storage '${printable(key)}'` },
       );
     }
     if (pos + 8 > bytes.length) throw truncatedStorage(file, key, pos, 8, bytes.length - pos);
@@ -291,8 +291,8 @@ function readLegacy(bytes: Uint8Array, file: string): LoadedCheckpoint {
     const count = hi * 0x100000000 + lo;
     if (count !== decl.numel) {
       throw new CheckpointFormatError(
-        `${file}: storage '${key}' at byte ${pos} holds ${count} elements but the pickle declared ${decl.numel}; the file is corrupt.`,
-        { offset: pos, record: `storage '${key}'` },
+        `${file}: storage '${printable(key)}' at byte ${pos} holds ${count} elements but the pickle declared ${decl.numel}; the file is corrupt.`,
+        { offset: pos, record: `storage '${printable(key)}'` },
       );
     }
     const nbytes = count * ELEMENT_SIZE[decl.dtype];
@@ -303,8 +303,8 @@ function readLegacy(bytes: Uint8Array, file: string): LoadedCheckpoint {
   for (const key of decls.keys()) {
     if (!records.has(key)) {
       throw new CheckpointFormatError(
-        `${file}: storage '${key}' is used by a tensor but missing from the storage key list at byte ${main.end}; the file is corrupt.`,
-        { offset: main.end, record: `storage '${key}'` },
+        `${file}: storage '${printable(key)}' is used by a tensor but missing from the storage key list at byte ${main.end}; the file is corrupt.`,
+        { offset: main.end, record: `storage '${printable(key)}'` },
       );
     }
   }
@@ -326,8 +326,8 @@ function truncatedStorage(
   have: number,
 ): CheckpointFormatError {
   return new CheckpointFormatError(
-    `${file} is truncated: storage '${key}' at byte ${offset} needs ${need} bytes but only ${Math.max(0, have)} remain. Download or save the file again.`,
-    { offset, record: `storage '${key}'` },
+    `${file} is truncated: storage '${printable(key)}' at byte ${offset} needs ${need} bytes but only ${Math.max(0, have)} remain. Download or save the file again.`,
+    { offset, record: `storage '${printable(key)}'` },
   );
 }
 
@@ -346,7 +346,12 @@ function readZip(bytes: Uint8Array, file: string): LoadedCheckpoint {
   if (pkl === undefined) {
     throw zipError(
       file,
-      `it has no data.pkl record (entries: ${names.slice(0, 5).join(', ') || 'none'}); it is not a torch.save archive`,
+      `it has no data.pkl record (entries: ${
+        names
+          .slice(0, 5)
+          .map((n) => `'${printable(n, 60)}'`)
+          .join(', ') || 'none'
+      }${names.length > 5 ? `, and ${names.length - 5} more` : ''}); it is not a torch.save archive`,
     );
   }
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
@@ -365,7 +370,7 @@ function readZip(bytes: Uint8Array, file: string): LoadedCheckpoint {
     if (info.compression === 0 ? info.originalSize !== info.size : info.originalSize > info.size * 1100 + 1024) {
       throw zipError(
         file,
-        `record '${info.name}' claims ${info.originalSize} bytes from ${info.size} compressed bytes, which is impossible`,
+        `record '${printable(info.name)}' claims ${info.originalSize} bytes from ${info.size} compressed bytes, which is impossible`,
       );
     }
     return true;
@@ -381,8 +386,8 @@ function readZip(bytes: Uint8Array, file: string): LoadedCheckpoint {
   for (const key of decls.keys()) {
     if (files[dataPrefix + key] === undefined) {
       throw new CheckpointFormatError(
-        `${file}: record '${dataPrefix}${key}' is missing from the archive; the file is truncated or corrupt.`,
-        { record: dataPrefix + key },
+        `${file}: record '${printable(dataPrefix + key)}' is missing from the archive; the file is truncated or corrupt.`,
+        { record: printable(dataPrefix + key) },
       );
     }
   }
@@ -446,16 +451,16 @@ function buildStateDict(loaded: LoadedCheckpoint, file: string): TorchCheckpoint
   const entries: [string, TorchTensorRef][] = [];
   for (const [key, value] of dict) {
     if (typeof key !== 'string') {
-      throw new CheckpointFormatError(`${file}: state_dict key ${describeValue(key)} is not a string.`);
+      throw new CheckpointFormatError(`${file}: state_dict key ${printable(describeValue(key))} is not a string.`);
     }
     if (!(value instanceof TorchTensorRef)) {
       const keys = [...dict.keys()]
         .slice(0, 8)
-        .map((k) => describeValue(k))
+        .map((k) => printable(describeValue(k), 60))
         .join(', ');
       throw new CheckpointFormatError(
-        `${file}: state_dict entry '${key}' is ${describeValue(value)}, not a tensor${wrapperKey === null ? ` (top-level keys: ${keys}; expected a state_dict or a dict with a 'state_dict', 'model' or 'model_state_dict' entry)` : ''}.`,
-        { record: key },
+        `${file}: state_dict entry '${printable(key)}' is ${describeValue(value)}, not a tensor${wrapperKey === null ? ` (top-level keys: ${keys}; expected a state_dict or a dict with a 'state_dict', 'model' or 'model_state_dict' entry)` : ''}.`,
+        { record: printable(key) },
       );
     }
     entries.push([key, value]);
@@ -490,9 +495,12 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function materialize(ref: TorchTensorRef, key: string, loaded: LoadedCheckpoint, file: string): TorchTensor {
   const storage = ref.storage;
   if (!(storage instanceof StorageRef)) {
-    throw new CheckpointFormatError(`${file}: tensor '${key}' has no storage (found ${describeValue(storage)}).`, {
-      record: key,
-    });
+    throw new CheckpointFormatError(
+      `${file}: tensor '${printable(key)}' has no storage (found ${describeValue(storage)}).`,
+      {
+        record: printable(key),
+      },
+    );
   }
   const { dtype } = storage;
   const size = ELEMENT_SIZE[dtype];
@@ -508,13 +516,13 @@ function materialize(ref: TorchTensorRef, key: string, loaded: LoadedCheckpoint,
     numel *= shape[d] as number;
     extent += ((shape[d] as number) - 1) * (stride[d] as number);
   }
-  const describe = `tensor '${key}' (shape [${shape.join(', ')}], strides [${stride.join(', ')}], offset ${ref.storageOffset}, ${dtype})`;
+  const describe = `tensor '${printable(key)}' (shape [${shape.join(', ')}], strides [${stride.join(', ')}], offset ${ref.storageOffset}, ${dtype})`;
   if (
     numel > 0 &&
     (!Number.isSafeInteger(extent) || extent >= available || storage.viewOffset + available > rootNumel)
   ) {
     throw new CheckpointFormatError(
-      `${file}: ${describe} reads up to element ${extent} but storage '${storage.rootKey}' holds ${available} elements (${bytes.length} bytes); the file is truncated or corrupt.`,
+      `${file}: ${describe} reads up to element ${extent} but storage '${printable(storage.rootKey)}' holds ${available} elements (${bytes.length} bytes); the file is truncated or corrupt.`,
       { record: key },
     );
   }

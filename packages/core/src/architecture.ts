@@ -25,6 +25,13 @@ export const KERNEL3_BY_Q: Readonly<Record<StandardReceptiveField, readonly numb
 export const EXPANSION = 4;
 /** BatchNorm epsilon of the reference (PyTorch's default). */
 export const BN_EPSILON = 1e-5;
+/**
+ * Most blocks per stage an architecture may have (the published BagNets have 3–6; ResNet-152 36).
+ * A bound, because architectures come from files: tfjs-layers builds a graph recursively and
+ * overflows the stack at around 500 blocks in all, and a count of 10⁸ in a model.json would exhaust
+ * memory before any weight is read.
+ */
+export const MAX_BLOCKS_PER_STAGE = 64;
 
 /** A fully resolved BagNet architecture. Stored in model metadata. */
 export interface BagNetArchitecture {
@@ -118,7 +125,12 @@ export function validateArchitecture(a: BagNetArchitecture): BagNetArchitecture 
     );
   }
   quad('stageWidths', a.stageWidths, pos, 'positive integers');
-  const blocks = quad('blocks', a.blocks, (x) => x >= 1, 'integers ≥ 1');
+  const blocks = quad(
+    'blocks',
+    a.blocks,
+    (x) => x >= 1 && x <= MAX_BLOCKS_PER_STAGE,
+    `integers from 1 to ${MAX_BLOCKS_PER_STAGE}`,
+  );
   quad('stageStrides', a.stageStrides, (x) => x === 1 || x === 2, 'strides of 1 or 2');
   const k3 = quad('kernel3', a.kernel3, (x) => x >= 0, 'integers ≥ 0');
   k3.forEach((k, i) => {

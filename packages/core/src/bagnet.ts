@@ -9,7 +9,7 @@ import { PatchGeometry } from './architecture.js';
 import type { BagNetArchitecture } from './architecture.js';
 import { buildBagNetGraph, foldedWeightSpecs } from './build.js';
 import type { WeightSpec } from './build.js';
-import { BagNetFormatError, BagNetInputError, throwIfAborted } from './errors.js';
+import { BagNetFormatError, BagNetInputError, raceAbort, throwIfAborted } from './errors.js';
 import { EvidenceMap } from './evidence-map.js';
 import { createBagNetMetadata } from './metadata.js';
 import type { BagNetMetadata, BagNetMetadataOptions } from './metadata.js';
@@ -31,6 +31,25 @@ export interface PatchEmbeddings {
 
 /** A folded weight value: a tensor or raw float32 data with its shape. */
 export type WeightValue = Tensor | { readonly data: Float32Array; readonly shape: readonly number[] };
+
+/**
+ * Empties tfjs-layers' cache of execution plans. `predict` caches each model's topologically sorted
+ * graph in a global LRU of 100 entries keyed by tensor names, which are new for every model built:
+ * a disposed BagNet's layers stayed reachable from it (about 60 kB of JS heap each, until 100 models
+ * later). Shrinking the cache to 0 and back (its documented flag) evicts every plan; models still in
+ * use rebuild theirs on their next call, at negligible cost.
+ */
+function forgetExecutionPlans(): void {
+  const flag = 'TOPOLOGICAL_SORT_CACHE_MAX_ENTRIES';
+  const env = tf.env();
+  try {
+    const entries = env.getNumber(flag);
+    env.set(flag, 0);
+    env.set(flag, entries);
+  } catch {
+    // tfjs-layers without this flag: nothing to forget.
+  }
+}
 
 /**
  * A BagNet ready for inference. Create one with `loadBagNet` (from a saved model),
@@ -226,7 +245,8 @@ export class BagNet {
     const [, rows, cols] = map.shape as [number, number, number, number];
     let data: Float32Array;
     try {
-      data = (await map.data()) as Float32Array;
+      // Abortable while the GPU read is pending (it never settles once a WebGL context is lost).
+      data = (await raceAbort(map.data(), options.signal, 'BagNet.evidence()')) as Float32Array;
     } finally {
       map.dispose();
     }
@@ -276,6 +296,7 @@ export class BagNet {
     // featureModel shares every layer but the head with logitModel; disposing logitModel
     // releases all of them (tfjs-layers does not reference-count sharing between models).
     this.logitModel.dispose();
+    forgetExecutionPlans();
   }
 
   #checkAlive(): void {

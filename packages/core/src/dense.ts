@@ -37,7 +37,7 @@ import type { BagNet } from './bagnet.js';
 import { layerName } from './build.js';
 import { checkDenseRequest, DenseEvidence, densePadding } from './dense-evidence.js';
 import type { DenseStride } from './dense-evidence.js';
-import { throwIfAborted } from './errors.js';
+import { raceAbort, throwIfAborted } from './errors.js';
 import type { BagNetImageInput } from './preprocess.js';
 import { TimeSlicer } from './scheduling.js';
 
@@ -705,7 +705,7 @@ class DenseRun {
     const [batch, h, w, nc] = logits.shape;
     let data: Float32Array;
     try {
-      data = (await logits.data()) as Float32Array;
+      data = (await raceAbort(logits.data(), this.#options.signal, WHAT)) as Float32Array;
     } finally {
       logits.dispose();
     }

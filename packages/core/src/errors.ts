@@ -3,10 +3,28 @@
  * Catch by class (`err instanceof BagNetInputError`) or by `err.name`.
  */
 
+// C0/C1 controls, DEL and the bidirectional overrides: text from a file (a label, a weight name)
+// must not be able to move the cursor, recolour a terminal or reorder what a message says.
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeUnprintable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Text from an untrusted file as it may appear in a message: control and bidi characters escaped,
+ * at most `max` characters. @internal
+ */
+export function brief(text: string | undefined, max = 120): string {
+  const t = text ?? 'undefined';
+  return escapeUnprintable(t.length > max ? `${t.slice(0, max)}…` : t);
+}
+
 /** Base class of every error this package throws on purpose. */
 export class BagNetError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(escapeUnprintable(message), options);
     this.name = new.target.name;
   }
 }
@@ -36,4 +54,28 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
   if (signal?.aborted) {
     throw new BagNetAbortError(`${what} was aborted.`, { cause: signal.reason });
   }
+}
+
+/**
+ * `promise`, or a {@link BagNetAbortError} as soon as `signal` aborts, whichever comes first. For
+ * waits that cannot be cancelled themselves, such as a GPU read, which never settles once the WebGL
+ * context is lost: the caller stops waiting (and disposes what it holds); the read is abandoned.
+ */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (signal === undefined) return promise;
+  throwIfAborted(signal, what);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new BagNetAbortError(`${what} was aborted.`, { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }

@@ -3,6 +3,7 @@ export {
   blockSpecs,
   featureChannels,
   KERNEL3_BY_Q,
+  MAX_BLOCKS_PER_STAGE,
   outputSide,
   PatchGeometry,
   receptiveFieldOf,
@@ -18,8 +19,15 @@ export type {
   PatchRect,
   StandardReceptiveField,
 } from './architecture.js';
-export { BACKENDS, pickBestBackend, useBackend } from './backend.js';
-export type { BackendChoice, BackendName, BackendOptions } from './backend.js';
+export {
+  BACKENDS,
+  isWebGLContextLost,
+  pickBestBackend,
+  resetWebGLBackend,
+  useBackend,
+  watchWebGLContext,
+} from './backend.js';
+export type { BackendChoice, BackendName, BackendOptions, WebGLContextListener } from './backend.js';
 export { BagNet } from './bagnet.js';
 export { forwardMacs } from './cost.js';
 export type { PatchEmbeddings, RunOptions, WeightValue } from './bagnet.js';

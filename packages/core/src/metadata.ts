@@ -3,7 +3,7 @@
  */
 import { receptiveFieldOf, validateArchitecture } from './architecture.js';
 import type { BagNetArchitecture } from './architecture.js';
-import { BagNetError, BagNetFormatError } from './errors.js';
+import { BagNetError, BagNetFormatError, brief } from './errors.js';
 
 /** Version of the metadata schema this package writes and reads. */
 export const METADATA_VERSION = 1;
@@ -66,7 +66,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function numbers(v: unknown, n: number, path: string, ok: (x: number) => boolean): number[] {
   if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === 'number' && ok(x))) {
-    fail(path, `expected ${n} valid numbers, got ${JSON.stringify(v)}`);
+    fail(path, `expected ${n} valid numbers, got ${brief(JSON.stringify(v))}`);
   }
   return v as number[];
 }
@@ -84,7 +84,7 @@ export function parseBagNetMetadata(raw: unknown, where: string): BagNetMetadata
   }
   const p = `${where}: userDefinedMetadata.bagnet`;
   if (raw['formatVersion'] !== METADATA_VERSION) {
-    fail(`${p}.formatVersion`, `expected ${METADATA_VERSION}, got ${JSON.stringify(raw['formatVersion'])}`);
+    fail(`${p}.formatVersion`, `expected ${METADATA_VERSION}, got ${brief(JSON.stringify(raw['formatVersion']))}`);
   }
   const arch = raw['architecture'];
   if (!isObject(arch)) fail(`${p}.architecture`, 'missing');
@@ -116,13 +116,13 @@ export function parseBagNetMetadata(raw: unknown, where: string): BagNetMetadata
     });
   } catch (e) {
     if (e instanceof BagNetFormatError || !(e instanceof BagNetError)) throw e;
-    fail(`${p}.architecture`, e.message);
+    fail(`${p}.architecture`, e.message.replace(/\.$/, ''));
   }
   const geo = receptiveFieldOf(architecture);
   if (raw['receptiveField'] !== geo.receptiveField || raw['stride'] !== geo.stride) {
     fail(
       p,
-      `receptiveField/stride ${JSON.stringify(raw['receptiveField'])}/${JSON.stringify(raw['stride'])} ` +
+      `receptiveField/stride ${brief(JSON.stringify(raw['receptiveField']), 40)}/${brief(JSON.stringify(raw['stride']), 40)} ` +
         `do not match the architecture (${geo.receptiveField}/${geo.stride})`,
     );
   }

@@ -1,12 +1,12 @@
 /**
  * Node-only entry point (`@bagnet-vis/core/node`): load and save models on disk.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 import type { BagNet } from './bagnet.js';
 import { BagNetFormatError } from './errors.js';
-import { loadBagNetFrom, serializeBagNet } from './io.js';
+import { loadBagNetFrom, serializeBagNet, shardTooLong } from './io.js';
 import type { LoadOptions, ModelFileReader } from './io.js';
 
 /** Reads model files from disk, shards relative to model.json. */
@@ -25,13 +25,22 @@ export function diskReader(modelJsonPath: string): ModelFileReader {
         );
       }
     },
-    async readShard(p) {
+    async readShard(p, maxBytes) {
+      const file = join(dir, p);
       try {
-        const b = await readFile(join(dir, p));
+        // Only regular files of at most the size the manifest leaves: a device (/dev/zero), FIFO or
+        // huge file behind a link is refused before it is read.
+        const info = await stat(file);
+        if (!info.isFile()) {
+          throw new BagNetFormatError(`Weight shard ${file} is not a regular file; copy the .bin files themselves.`);
+        }
+        if (maxBytes !== undefined && info.size > maxBytes) throw shardTooLong(file, info.size, maxBytes);
+        const b = await readFile(file);
         return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
       } catch (e) {
+        if (e instanceof BagNetFormatError) throw e;
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw new BagNetFormatError(`Could not read weight shard ${join(dir, p)}: ${String(e)}.`, { cause: e });
+        throw new BagNetFormatError(`Could not read weight shard ${file}: ${String(e)}.`, { cause: e });
       }
     },
   };

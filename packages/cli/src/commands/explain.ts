@@ -21,6 +21,7 @@ import { checkWritable, readInput, writeFileAtomic } from '../files.js';
 import { decodeImage } from '../image/decode.js';
 import { pixelTensor, resizePixels, shortSideSize } from '../image/resize.js';
 import { renderExplanationPng } from '../render/explanation-png.js';
+import { printable } from '../terminal.js';
 
 /** Backends that run under Node. */
 const NODE_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
@@ -169,7 +170,7 @@ function table(top: readonly ClassScore[]): string {
     ...top.map((t, r) => [
       String(r + 1),
       String(t.index),
-      t.label.length > 40 ? `${t.label.slice(0, 39)}…` : t.label,
+      printable(t.label.length > 40 ? `${t.label.slice(0, 39)}…` : t.label),
       t.logit.toFixed(4),
       `${(t.probability * 100).toFixed(2)} %`,
     ]),

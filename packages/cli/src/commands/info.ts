@@ -10,6 +10,7 @@ import { forwardMacs, outputSide, parseModelJson } from '@bagnet-vis/core';
 import { parseCommandLine, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, describeFsError } from '../errors.js';
+import { printable } from '../terminal.js';
 
 const HELP = `Usage: bagnet info <model.json|dir> [--json]
 
@@ -120,6 +121,7 @@ export const infoCommand: Command = {
     if (p.convertedBy !== undefined) rows.push(['converted by', `${p.convertedBy}${p.date ? ` on ${p.date}` : ''}`]);
     if (p.notes !== undefined) rows.push(['notes', p.notes]);
     const width = Math.max(...rows.map(([k]) => k.length));
-    io.stdout(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n');
+    // Labels, source and notes come from the file: printed with control characters escaped.
+    io.stdout(rows.map(([k, v]) => `${k.padEnd(width)}  ${printable(v)}`).join('\n') + '\n');
   },
 };

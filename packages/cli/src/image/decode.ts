@@ -41,6 +41,12 @@ function signature(bytes: Uint8Array): string {
 export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
   const kind = signature(bytes);
   if (kind === 'PNG') {
+    // Refuse a decompression bomb from its header, before the decoder allocates width × height × 4
+    // bytes (a 48 kB PNG can claim 20000 × 20000 px: 1.6 GB and half a minute to inflate).
+    const header = pngHeaderSize(bytes);
+    if (header !== undefined && header.width * header.height > MAX_DECODE_MEGAPIXELS * 1e6) {
+      throw tooLarge(name, header.width, header.height);
+    }
     let png: PNG;
     try {
       png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -81,6 +87,13 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
     return { ...upright, format: 'JPEG' };
   }
   throw new CliError(`Cannot decode image '${name}': it is not a PNG or JPEG file (format: ${kind}).`);
+}
+
+/** Width and height from a PNG's IHDR chunk (the first chunk), when it is there. */
+function pngHeaderSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
 /**

@@ -128,7 +128,9 @@ export const evidenceBarStyles = css`
     color: var(--bagnet-muted-color, #59636e);
   }
 
-  .swatch {
+  .swatch,
+  .seg.swatch {
+    position: static;
     display: inline-block;
     width: 0.75em;
     height: 0.75em;

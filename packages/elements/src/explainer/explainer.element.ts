@@ -7,7 +7,7 @@ import { explanationContext } from '../shared/context.js';
 import type { Explanation, ExplanationActions } from '../shared/context.js';
 import { EvidenceLoader } from '../shared/evidence-loader.js';
 import type { LoadState } from '../shared/evidence-loader.js';
-import { dispatchBagNetEvent, dispatchElementError, elementError } from '../shared/events.js';
+import { classIndexError, dispatchBagNetEvent, dispatchElementError } from '../shared/events.js';
 import type { CellRef, ElementErrorDetail } from '../shared/events.js';
 import { themeStyles } from '../shared/theme.styles.js';
 import { explainerStyles } from './explainer.styles.js';
@@ -153,12 +153,9 @@ export class BagNetExplainerElement extends LitElement {
       const wanted = this.classIndex;
       classIndex = state.evidence.topClasses(1)[0]?.index;
       if (wanted !== undefined && wanted !== null) {
-        try {
-          state.evidence.checkClass(wanted);
-          classIndex = wanted;
-        } catch (e) {
-          errors.push(elementError('class-index', e));
-        }
+        const error = classIndexError(state.evidence, wanted, this.getAttribute('class-index'));
+        if (error === undefined) classIndex = wanted;
+        else errors.push(error);
       }
     }
     this.#errors = errors;

@@ -42,6 +42,10 @@ function crop(canvas: HTMLCanvasElement, rect: PatchRect): ImageData {
 
 async function canvasOf(image: BagNetImageInput): Promise<HTMLCanvasElement> {
   const canvas = document.createElement('canvas');
+  // The tiles are read back from this canvas: ask for a CPU-backed context before anything draws
+  // on it — the first getContext call fixes the attributes, and a later { willReadFrequently } is
+  // ignored (Chrome then warns on every class switch and reads back from the GPU).
+  canvas.getContext('2d', { willReadFrequently: true });
   await drawImageSource(canvas, image);
   return canvas;
 }

@@ -1,6 +1,5 @@
 import { html, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 import { denseEvidence } from '@bagnet-vis/core';
 import type { BagNet, BagNetImageInput, DenseEvidence, EvidenceMap, PatchGeometry } from '@bagnet-vis/core';
 
@@ -16,6 +15,7 @@ import { drawImageSource, imageSize } from '../shared/image-source.js';
 import { pinModel } from '../shared/model-cache.js';
 import { strongestCells } from '../shared/strongest-cells.js';
 import type { IndexedValue } from '../shared/strongest-cells.js';
+import { styleProps } from '../shared/style-props.js';
 import { themeStyles } from '../shared/theme.styles.js';
 import { drawEdges } from './image-edges.js';
 import { EVIDENCE_SIGNS, lutPosition, paintEvidence } from './evidence-painter.js';
@@ -93,6 +93,7 @@ const pct = (v: number, of: number) => `${(100 * v) / of}%`;
  * @fires {CustomEvent<CellEvidence | null>} bagnet-cell-hover - The cell under the pointer or cursor.
  * @fires {CustomEvent<CellEvidence | null>} bagnet-cell-select - The selected cell.
  * @fires {CustomEvent<EvidenceDetail>} bagnet-evidence - The element computed or was given a new evidence map.
+ * @fires {CustomEvent<DenseLevelDetail>} bagnet-dense-level - `dense`: a level of the per-pixel map (8, 4, 2, then 1 px) was painted.
  * @fires {CustomEvent<ElementErrorDetail>} bagnet-error - An input could not be used (also shown inline).
  * @fires {ErrorEvent} error - The same error as a standard `error` event (does not bubble).
  *
@@ -330,6 +331,12 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
   #clip(): number {
     const c = Number(this.clipPercentile);
     return Number.isFinite(c) ? Math.min(100, Math.max(0, c)) : 99;
+  }
+
+  /** `opacity` clamped to 0–1; not a number (`opacity="abc"`): the default 0.75, as for the other options. */
+  #opacity(): number {
+    const o = Number(this.opacity);
+    return Number.isFinite(o) ? Math.min(1, Math.max(0, o)) : 0.75;
   }
 
   #paintOptions(values: Float32Array): PaintOptions {
@@ -772,7 +779,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     ctx.fillRect(0, 0, out.width, out.height);
     if (this.data.image !== undefined && image.width > 0) ctx.drawImage(image, 0, 0, width, height);
     ctx.imageSmoothingEnabled = false;
-    ctx.globalAlpha = Math.min(1, Math.max(0, Number(this.opacity)));
+    ctx.globalAlpha = this.#opacity();
     ctx.drawImage(
       overlay,
       grid.x0 * scale,
@@ -814,7 +821,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     return html`<div
       part=${part}
       class="box ${part === 'selection' ? 'selected' : ''}"
-      style=${styleMap({
+      style=${styleProps({
         left: pct(r.x, g.imageWidth),
         top: pct(r.y, g.imageHeight),
         width: pct(r.width, g.imageWidth),
@@ -840,7 +847,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
       part="tooltip"
       class="tooltip ${below ? 'below' : ''}"
       aria-hidden="true"
-      style=${styleMap({
+      style=${styleProps({
         left: pct(Math.min(Math.max(r.x + r.width / 2, g.imageWidth * 0.15), g.imageWidth * 0.85), g.imageWidth),
         top: pct(below ? r.y + r.height : r.y, g.imageHeight),
       })}
@@ -865,7 +872,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
             html`<span
               part="legend-tick"
               class="tick ${i === 0 ? 'first' : i === ticks.length - 1 ? 'last' : ''}"
-              style=${styleMap({ left: `${t.at}%` })}
+              style=${styleProps({ left: `${t.at}%` })}
               >${formatNumber(t.value)}</span
             >`,
         )}
@@ -897,7 +904,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
           top: pct(grid.y0, grid.imageHeight),
           width: pct(grid.cols * grid.step, grid.imageWidth),
           height: pct(grid.rows * grid.step, grid.imageHeight),
-          opacity: String(Math.min(1, Math.max(0, Number(this.opacity)))),
+          opacity: String(this.#opacity()),
         }
       : { display: 'none' };
     return html`${this.renderErrors()}
@@ -905,11 +912,11 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
         <div
           part="stage"
           class="stage"
-          style=${styleMap({ aspectRatio: size ? `${size.width} / ${size.height}` : '1 / 1' })}
+          style=${styleProps({ aspectRatio: size ? `${size.width} / ${size.height}` : '1 / 1' })}
         >
           <div part="figure" class="figure" role="img" aria-label=${this.summary}>
             <canvas part="image" class="image"></canvas>
-            <canvas part="overlay" class="overlay" style=${styleMap(overlayStyle)}></canvas>
+            <canvas part="overlay" class="overlay" style=${styleProps(overlayStyle)}></canvas>
             <canvas part="outline" class="outline" ?hidden=${!this.outline}></canvas>
             ${this.#renderBox(selection, 'selection')} ${this.#renderBox(hover, 'receptive-field')}
           </div>

@@ -4,6 +4,7 @@
  * Observable's `viewof` reads, every element dispatches these `bagnet-*` CustomEvents with
  * `bubbles: true, composed: true`.
  */
+import { BagNetInputError } from '@bagnet-vis/core';
 import type { BagNet, BagNetImageInput, EvidenceMap, PatchRect } from '@bagnet-vis/core';
 
 /** A cell of the evidence grid (and, in a gallery over an image set, which image). */
@@ -49,8 +50,11 @@ export interface ClassSelectDetail {
   readonly label: string;
 }
 
-/** What went wrong, by input. */
-export type ElementErrorCode = 'model' | 'image' | 'class-index' | 'colormap' | 'evidence';
+/**
+ * What went wrong, by input; `context-lost`: the GPU (WebGL) context was lost — recoverable, the
+ * element computes again by itself once the browser restores it.
+ */
+export type ElementErrorCode = 'model' | 'image' | 'class-index' | 'colormap' | 'evidence' | 'context-lost';
 
 /** `detail` of `bagnet-error`; the same error is also dispatched as a standard `error` ErrorEvent. */
 export interface ElementErrorDetail {
@@ -96,6 +100,33 @@ export function dispatchBagNetEvent<K extends keyof GlobalEventHandlersEventMap>
 /** Dispatches the standard `input` or `change` event (bubbles, composed, like native controls). */
 export function dispatchValueEvent(target: EventTarget, type: 'input' | 'change'): void {
   target.dispatchEvent(new Event(type, { bubbles: true, composed: true }));
+}
+
+/**
+ * Checks a `class-index` against `evidence`; returns the error detail to show, or undefined. A
+ * value that is not a number (`class-index="dog"` reads as NaN) is reported with what was written,
+ * not as "Class index NaN".
+ */
+export function classIndexError(
+  evidence: EvidenceMap,
+  classIndex: number,
+  attribute: string | null,
+): ElementErrorDetail | undefined {
+  if (Number.isNaN(classIndex)) {
+    const n = evidence.numClasses;
+    return elementError(
+      'class-index',
+      new BagNetInputError(
+        `class-index ${JSON.stringify(attribute ?? 'NaN').slice(0, 80)} is not a number: give a class index from 0 to ${n - 1} (this model has ${n} classes).`,
+      ),
+    );
+  }
+  try {
+    evidence.checkClass(classIndex);
+    return undefined;
+  } catch (e) {
+    return elementError('class-index', e);
+  }
 }
 
 /** Builds an error detail; `error` may be anything thrown. */

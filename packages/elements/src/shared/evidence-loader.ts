@@ -5,7 +5,7 @@
  * released when the host disconnects (deferred by a microtask, so moving an element in the DOM
  * does not reload its model).
  */
-import { BagNetAbortError, BagNetInputError } from '@bagnet-vis/core';
+import { BagNetAbortError, BagNetBackendError, BagNetInputError } from '@bagnet-vis/core';
 import type { BagNet, BagNetImageInput, EvidenceMap } from '@bagnet-vis/core';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
@@ -13,6 +13,7 @@ import { acquireEvidence, ImageLoadError } from './evidence-cache.js';
 import type { EvidenceLease } from './evidence-cache.js';
 import { elementError, isAbort } from './events.js';
 import type { ElementErrorCode, ElementErrorDetail } from './events.js';
+import { gpuContextLost, observeGpuContext, watchGpuContext } from './gpu-context.js';
 import { loadImage } from './image-source.js';
 import { acquireModel, resolveModelUrl } from './model-cache.js';
 import type { ModelLease } from './model-cache.js';
@@ -78,6 +79,7 @@ export class EvidenceLoader implements ReactiveController {
   #run?: AbortController;
   #modelLease?: ModelLease;
   #evidenceLease?: EvidenceLease;
+  #unobserveGpu?: () => void;
   readonly #host: ReactiveControllerHost;
   readonly #getInputs: () => EvidenceInputs;
   readonly #onState: (state: LoadState, previous: LoadState) => void;
@@ -103,6 +105,10 @@ export class EvidenceLoader implements ReactiveController {
 
   hostConnected(): void {
     this.#connected = true;
+    this.#unobserveGpu ??= observeGpuContext({
+      lost: () => this.#onContextLost(),
+      restored: (error) => this.#onContextRestored(error),
+    });
     this.#host.requestUpdate();
   }
 
@@ -117,8 +123,59 @@ export class EvidenceLoader implements ReactiveController {
   hostDisconnected(): void {
     this.#connected = false;
     queueMicrotask(() => {
-      if (!this.#connected) this.releaseAll();
+      if (this.#connected) return;
+      this.releaseAll();
+      this.#unobserveGpu?.();
+      this.#unobserveGpu = undefined;
     });
+  }
+
+  /**
+   * The GPU context is gone: the run in progress will never finish and the model's weights are
+   * garbage. Stop waiting; keep showing the last evidence (plain numbers, still valid) with a
+   * recoverable error. Precomputed evidence needs no GPU and is left alone.
+   */
+  #onContextLost(): void {
+    if (!hasInputs(this.#inputs) || this.#inputs.evidence) return;
+    this.#run?.abort();
+    this.#run = undefined;
+    const { evidence, image } = this.#state;
+    this.#set({
+      status: 'error',
+      error: elementError(
+        'context-lost',
+        new BagNetBackendError(
+          'The GPU (WebGL) context was lost' +
+            (evidence ? ', so this evidence is from before' : '') +
+            '. The model runs again as soon as the browser restores the context.',
+        ),
+      ),
+      ...(evidence && { evidence }),
+      ...(image && { image }),
+    });
+  }
+
+  /**
+   * The context is back and the webgl backend new (cached models were disposed): load the model
+   * again and recompute. A model the page passed in (`.model`) lost its weights too; only the page
+   * can load it again.
+   */
+  #onContextRestored(error: Error | undefined): void {
+    if (!hasInputs(this.#inputs) || this.#inputs.evidence) return;
+    const { evidence, image } = this.#state;
+    const keep = { ...(evidence && { evidence }), ...(image && { image }) };
+    if (error !== undefined || this.#inputs.model) {
+      const message =
+        error !== undefined
+          ? `The GPU (WebGL) context was restored, but tfjs could not start on it again: ${error.message}`
+          : "The GPU (WebGL) context was restored, but the model's weights were lost with it: set .model to the model loaded again.";
+      this.#set({ status: 'error', error: elementError('context-lost', new BagNetBackendError(message)), ...keep });
+      return;
+    }
+    this.#modelLease?.release(); // its model was disposed with the context
+    this.#modelLease = undefined;
+    this.#inputs = {}; // the next host update starts over with the same inputs
+    this.#set({ status: 'loading', ...keep });
   }
 
   /** Cancels any run and releases every lease (the host shows nothing until its next update). */
@@ -142,6 +199,7 @@ export class EvidenceLoader implements ReactiveController {
 
   #start(inputs: EvidenceInputs): void {
     this.#run?.abort();
+    watchGpuContext(); // the backend may have been chosen (or reset) since the element connected
     const run = new AbortController();
     this.#run = run;
     const precomputed = inputs.evidence ?? undefined;
@@ -202,6 +260,10 @@ export class EvidenceLoader implements ReactiveController {
         return;
       }
       if (signal.aborted) return;
+      if (gpuContextLost()) {
+        this.#onContextLost(); // wait for the context; starting a run now would never finish
+        return;
+      }
       stage = 'evidence';
       const old = this.#evidenceLease;
       this.#evidenceLease = acquireEvidence(net, source);

@@ -13,7 +13,7 @@ import { explanationContext } from './context.js';
 import type { Explanation } from './context.js';
 import { EvidenceLoader, hasInputs } from './evidence-loader.js';
 import type { EvidenceInputs, LoadState, LoadStatus } from './evidence-loader.js';
-import { dispatchBagNetEvent, dispatchElementError, elementError } from './events.js';
+import { classIndexError, dispatchBagNetEvent, dispatchElementError } from './events.js';
 import type { CellRef, ElementErrorDetail } from './events.js';
 
 /** What a view shows, from its own inputs or from the explainer around it. */
@@ -133,12 +133,9 @@ export abstract class EvidenceViewElement extends LitElement {
       const wanted = this.classIndex ?? (this.linked ? this.explanation!.classIndex : undefined);
       if (wanted === undefined || wanted === null) classIndex = evidence.topClasses(1)[0]?.index;
       else {
-        try {
-          evidence.checkClass(wanted);
-          classIndex = wanted;
-        } catch (e) {
-          errors.push(elementError('class-index', e));
-        }
+        const error = classIndexError(evidence, wanted, this.getAttribute('class-index'));
+        if (error === undefined) classIndex = wanted;
+        else errors.push(error);
       }
     }
     errors.push(...this.viewErrors());

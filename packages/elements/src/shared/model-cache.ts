@@ -99,6 +99,19 @@ export function pinModel(model: BagNet): () => void {
   };
 }
 
+/**
+ * Forgets every cached model and disposes the loaded ones, pinned or not: after a lost GPU context
+ * their weights are garbage (see gpu-context.ts). Leases still held release harmlessly; the next
+ * {@link acquireModel} of a URL loads it again.
+ */
+export function invalidateModels(): void {
+  for (const entry of entries.values()) {
+    if (entry.loaded !== undefined) entry.loaded.dispose();
+    else entry.controller.abort(new BagNetAbortError('The GPU context was lost while the model loaded.'));
+  }
+  entries.clear();
+}
+
 /** Cached URLs and their lease counts (for tests and debugging). */
 export function modelCacheStats(): { url: string; refs: number; loaded: boolean }[] {
   return [...entries.values()].map((e) => ({ url: e.url, refs: e.refs, loaded: e.loaded !== undefined }));
