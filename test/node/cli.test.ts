@@ -361,7 +361,7 @@ describe('bagnet: bad inputs end with one line and no output', () => {
       ],
       [['info'], /^bagnet info: Missing <model\.json>/],
       [['bench', '--q', '10'], /--q must be 9, 17 or 33/],
-      [['train'], /^bagnet: unknown command 'train'; commands: convert, explain, info, bench/],
+      [['fit'], /^bagnet: unknown command 'fit'; commands: convert, explain, train, info, bench/],
       [[], /^Usage: bagnet <command>/],
     ];
     for (const [args, message] of cases) {

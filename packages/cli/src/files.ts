@@ -3,7 +3,7 @@
  * (written to a temporary file in the same folder, then renamed over the target).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 import { CliError, describeFsError } from './errors.js';
@@ -48,5 +48,20 @@ export async function checkWritable(path: string, flag: string): Promise<void> {
   } catch (e) {
     if (e instanceof CliError) throw e;
     // does not exist yet: fine
+  }
+}
+
+/** The output folder must be absent or empty (or --force), and not a file. */
+export async function checkOutputFolder(out: string, force: boolean): Promise<void> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(out)).isDirectory();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new CliError(`Cannot use --out '${out}': ${describeFsError(e)}.`, { cause: e });
+  }
+  if (!isDir) throw new CliError(`--out '${out}' is a file; give a folder.`);
+  if (!force && (await readdir(out)).length > 0) {
+    throw new CliError(`--out '${out}' exists and is not empty; choose another folder or pass --force to overwrite.`);
   }
 }

@@ -90,3 +90,19 @@ export type {
   PatchMinerOptions,
 } from './analyses/patch-mining.js';
 export { randomPermutation, seededRandom } from './analyses/random.js';
+export { fineTuneHead, HEAD_TRAINING_DEFAULTS } from './training/fine-tune.js';
+export {
+  canTrainConvolutions,
+  CONVOLUTION_GRADIENT_KERNELS,
+  FULL_TRAINING_DEFAULTS,
+  trainBagNet,
+} from './training/train.js';
+export type {
+  EpochMetrics,
+  LabelledImage,
+  LabelledImages,
+  TrainingDefaults,
+  TrainingOptions,
+  TrainingResult,
+} from './training/options.js';
+export type { EpochProgress, PrepareProgress, StepProgress, TrainingProgress } from './training/progress.js';

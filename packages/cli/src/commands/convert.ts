@@ -3,7 +3,6 @@
  * (model.json + weight shards with bagnet metadata), without Python and without executing anything
  * from the file.
  */
-import { readdir, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 
 import { convertCheckpoint, parseLabels } from '@bagnet-vis/convert';
@@ -14,7 +13,7 @@ import { saveBagNetToDisk } from '@bagnet-vis/core/node';
 import { integer, numberList, parseCommandLine, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, describeFsError, UsageError } from '../errors.js';
-import { readInput } from '../files.js';
+import { checkOutputFolder, readInput } from '../files.js';
 
 const HELP = `Usage: bagnet convert <checkpoint> --out <dir> [options]
 
@@ -128,18 +127,3 @@ export const convertCommand: Command = {
     }
   },
 };
-
-/** The output folder must be absent or empty (or --force), and not a file. */
-async function checkOutputFolder(out: string, force: boolean): Promise<void> {
-  let isDir: boolean;
-  try {
-    isDir = (await stat(out)).isDirectory();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new CliError(`Cannot use --out '${out}': ${describeFsError(e)}.`, { cause: e });
-  }
-  if (!isDir) throw new CliError(`--out '${out}' is a file; give a folder.`);
-  if (!force && (await readdir(out)).length > 0) {
-    throw new CliError(`--out '${out}' exists and is not empty; choose another folder or pass --force to overwrite.`);
-  }
-}

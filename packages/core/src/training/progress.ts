@@ -1,0 +1,64 @@
+/**
+ * What training reports while it runs: examples read, gradient steps, finished epochs, each with
+ * an estimate of the time left.
+ */
+import type { EpochMetrics } from './options.js';
+
+/** Examples read so far (for the head: also run through the backbone and pooled). */
+export interface PrepareProgress {
+  readonly phase: 'prepare';
+  readonly done: number;
+  /** Number of examples when known (an array), otherwise undefined (an iterator). */
+  readonly total: number | undefined;
+}
+
+/** One gradient step done (reported by `trainBagNet`, whose steps are slow). */
+export interface StepProgress {
+  readonly phase: 'step';
+  /** 1-based epoch and step within it. */
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly step: number;
+  readonly steps: number;
+  /** Cross-entropy of this step's batch. */
+  readonly loss: number;
+  /** Estimated seconds until training ends. */
+  readonly etaSeconds: number;
+}
+
+/** One epoch done, with its metrics. */
+export interface EpochProgress extends EpochMetrics {
+  readonly phase: 'epoch';
+  readonly epochs: number;
+  /** Estimated seconds until training ends (0 after the last epoch). */
+  readonly etaSeconds: number;
+}
+
+/** The progress reports of {@link fineTuneHead} and {@link trainBagNet}, told apart by `phase`. */
+export type TrainingProgress = PrepareProgress | StepProgress | EpochProgress;
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+/** Estimates the time left from the average time per unit of work done so far. */
+export class TrainingClock {
+  readonly #start = now();
+  readonly #units: number;
+
+  /** `units`: the number of equal pieces of work (e.g. gradient steps) in the whole job. */
+  constructor(units: number) {
+    this.#units = units;
+  }
+
+  /** Seconds since the clock started. */
+  get elapsedSeconds(): number {
+    return (now() - this.#start) / 1000;
+  }
+
+  /** Estimated seconds left after `done` units. */
+  etaSeconds(done: number): number {
+    if (done <= 0) return Number.NaN;
+    return Math.max(0, (this.elapsedSeconds / done) * (this.#units - done));
+  }
+}
