@@ -25,6 +25,9 @@ export default {
   exclude: ['src/**/*.test.ts'],
   outdir: process.env['CEM_OUTDIR'] ?? '.', // relative to this folder; the stale-manifest test writes under .cache/
   litelement: true,
+  // package.json's `customElements` is fixed ("custom-elements.json"); the analyzer would otherwise
+  // write its outdir there, e.g. the stale-manifest test's .cache/ folder.
+  packagejson: false,
   dependencies: false,
   plugins: [publicApiOnly],
 };

@@ -1,13 +1,13 @@
 import { html, nothing, svg } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { styleMap } from 'lit/directives/style-map.js';
 import type { EvidenceMap, EvidenceSplit } from '@bagnet-vis/core';
 
 import { EvidenceViewElement } from '../shared/evidence-view.js';
 import { dispatchBagNetEvent, dispatchValueEvent } from '../shared/events.js';
 import type { CellRef } from '../shared/events.js';
 import { formatEvidence, formatNumber, formatShare } from '../shared/format.js';
+import { styleProps } from '../shared/style-props.js';
 import { themeStyles } from '../shared/theme.styles.js';
 import { evidenceBarStyles } from './evidence-bar.styles.js';
 
@@ -61,7 +61,8 @@ export function evidenceDistribution(evidence: EvidenceMap, classIndex: number):
  * @tagname evidence-bar
  * @summary Per-class logit decomposition into patch evidence for / against, and its distribution.
  *
- * @fires {Event} input - The selected class (`.value`) changed.
+ * @fires {Event} input - The selected class (`.value`) changed: picked by the user, or a new evidence map
+ *   arrived with another selected (top-1) class — so `Generators.input` in Observable follows it.
  * @fires {Event} change - A class was picked (click, Enter, arrow keys); `.value` is its index.
  * @fires {CustomEvent<ClassSelectDetail>} bagnet-class-select - The picked class.
  * @fires {CustomEvent<EvidenceDetail>} bagnet-evidence - The element computed or was given a new evidence map.
@@ -121,6 +122,8 @@ export class EvidenceBarElement extends EvidenceViewElement {
   #distribution?: { evidence: EvidenceMap; distribution: EvidenceDistribution };
   /** A class picked but not shown yet (linked views update a task later): `.value` reports it at once. */
   #picked?: number;
+  /** The value and evidence map last announced by an `input` event. */
+  #announced: { value: number | null; evidence: EvidenceMap | undefined } = { value: null, evidence: undefined };
 
   constructor() {
     super();
@@ -176,6 +179,7 @@ export class EvidenceBarElement extends EvidenceViewElement {
     }
     dispatchBagNetEvent(this, 'bagnet-class-select', { classIndex, label: evidence.labels[classIndex]! });
     if (changed) dispatchValueEvent(this, 'input');
+    this.#announced = { value: classIndex, evidence };
     dispatchValueEvent(this, 'change');
   }
 
@@ -183,6 +187,19 @@ export class EvidenceBarElement extends EvidenceViewElement {
     const evidence = this.data.evidence;
     super.willUpdate(changed);
     if (this.data.classIndex === this.#picked || this.data.evidence !== evidence) this.#picked = undefined;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    // A new evidence map that changes `.value` (e.g. null → the top-1 class once the first image
+    // is scored) is announced like a pick; a page setting `class-index` itself is not.
+    const { evidence } = this.data;
+    const value = this.value;
+    if (evidence !== this.#announced.evidence) {
+      const announce = value !== this.#announced.value;
+      this.#announced = { value, evidence };
+      if (announce) dispatchValueEvent(this, 'input');
+    }
   }
 
   #onKeyDown(e: KeyboardEvent, rows: readonly ClassEvidenceRow[]): void {
@@ -259,15 +276,15 @@ export class EvidenceBarElement extends EvidenceViewElement {
             >
               <span part="label" class="label" title=${r.label}>${r.label}</span>
               <span part="track" class="track" aria-hidden="true">
-                <span part="bar-negative" class="seg negative" style=${styleMap(seg(r.negative, 0))}></span>
+                <span part="bar-negative" class="seg negative" style=${styleProps(seg(r.negative, 0))}></span>
                 <span
                   part="bar-bias"
                   class="seg bias"
-                  style=${styleMap(r.bias >= 0 ? seg(r.positive, r.positive + r.bias) : seg(r.negative + r.bias, r.negative))}
+                  style=${styleProps(r.bias >= 0 ? seg(r.positive, r.positive + r.bias) : seg(r.negative + r.bias, r.negative))}
                 ></span>
-                <span part="bar-positive" class="seg positive" style=${styleMap(seg(0, r.positive))}></span>
-                <span class="zero" style=${styleMap({ left: `${x(0)}%` })}></span>
-                <span part="net" class="net" style=${styleMap({ left: `${x(r.logit)}%` })}></span>
+                <span part="bar-positive" class="seg positive" style=${styleProps(seg(0, r.positive))}></span>
+                <span class="zero" style=${styleProps({ left: `${x(0)}%` })}></span>
+                <span part="net" class="net" style=${styleProps({ left: `${x(r.logit)}%` })}></span>
               </span>
               <span part="value" class="value">${formatEvidence(r.logit)}</span>
               ${
@@ -288,13 +305,13 @@ export class EvidenceBarElement extends EvidenceViewElement {
       </div>
       <div class="axis-row ${this.showProbabilities ? 'with-probabilities' : ''}" aria-hidden="true">
         <div part="axis" class="axis">
-          ${ticks.map((v) => html`<span style=${styleMap({ left: `${x(v)}%` })}>${formatNumber(v)}</span>`)}
+          ${ticks.map((v) => html`<span style=${styleProps({ left: `${x(v)}%` })}>${formatNumber(v)}</span>`)}
         </div>
       </div>
       <div part="key" class="key" aria-hidden="true">
-        <span><span class="swatch seg positive" style="position: static"></span>for</span>
-        <span><span class="swatch seg negative" style="position: static"></span>against</span>
-        <span><span class="swatch seg bias" style="position: static"></span>bias</span>
+        <span><span class="swatch seg positive"></span>for</span>
+        <span><span class="swatch seg negative"></span>against</span>
+        <span><span class="swatch seg bias"></span>bias</span>
         <span>▼ net logit</span>
       </div>`;
   }

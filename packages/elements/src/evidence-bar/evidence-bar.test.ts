@@ -116,6 +116,27 @@ describe('<evidence-bar>', () => {
     expect(rows(el).map((r) => r.tabIndex)).to.deep.equal([-1, -1, 0, -1]);
   });
 
+  it('`input` when a new evidence map changes .value (null → top-1, as Observable reads it), once per pick', async () => {
+    const el = document.createElement('evidence-bar');
+    await fixture(html`<div>${el}</div>`);
+    const values: (number | null)[] = [];
+    el.addEventListener('input', () => values.push(el.value));
+    expect(el.value).to.equal(null);
+    el.evidence = knownMap();
+    await settle(el);
+    expect(values).to.deep.equal([3]);
+    el.evidence = knownMap(2); // same top-1 (dog): no event
+    await settle(el);
+    expect(values).to.deep.equal([3]);
+    el.evidence = knownMap(-1); // top-1 is now cow
+    await settle(el);
+    expect(values).to.deep.equal([3, 2]);
+    rows(el)[1]!.click(); // a pick announces once, not again when the update lands
+    await settle(el);
+    expect(values).to.deep.equal([3, 2, el.value]);
+    expect(el.value).to.not.equal(2);
+  });
+
   it('keyboard: arrow keys, Home and End pick and focus classes (radio group)', async () => {
     const el = await knownBar();
     const changes: (number | null)[] = [];
