@@ -1,0 +1,1 @@
+export { default } from './bagnet-vis@1.js';
