@@ -1,0 +1,33 @@
+/**
+ * Storybook for the bagnet-vis web components: stories in docs/stories/, controls from
+ * packages/elements/custom-elements.json (see preview.ts). Build with `npm run docs` (docs/build.mjs
+ * runs typedoc first: the API pages and the WASM binaries are served from docs/.cache/).
+ */
+import { fileURLToPath } from 'node:url';
+
+import type { StorybookConfig } from '@storybook/web-components-vite';
+import { defaultClientConditions } from 'vite';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+const config: StorybookConfig = {
+  framework: { name: '@storybook/web-components-vite', options: {} },
+  stories: ['../stories/**/*.stories.ts'],
+  core: { disableTelemetry: true, disableWhatsNewNotifications: true },
+  staticDirs: [
+    // The default model and its sample images, as an app would serve them.
+    { from: here('../../packages/models/default'), to: '/models/default' },
+    { from: here('../../packages/models/samples'), to: '/models/samples' },
+    // typedoc's HTML under /api/ and the tfjs WASM binaries under /tfjs-wasm/ (docs/build.mjs).
+    { from: here('../.cache'), to: '/' },
+  ],
+  async viteFinal(vite) {
+    // The workspace packages export their TypeScript sources under the `source` condition: no
+    // `npm run build` is needed before the docs.
+    vite.resolve = { ...vite.resolve, conditions: ['source', ...defaultClientConditions] };
+    vite.build = { ...vite.build, chunkSizeWarningLimit: 4096 };
+    return vite;
+  },
+};
+
+export default config;
