@@ -1,99 +1,221 @@
 /**
- * `npm start`: bundles the demo page with esbuild, converts the demo model from its PyTorch
- * checkpoint with @bagnet-vis/convert (the same path a user's checkpoint takes), and serves
- * everything on http://localhost:8080 (PORT overrides; PORT=0 picks a free port).
+ * `npm start`: bundles the demo site (demos/site) with esbuild and serves it, with the default model
+ * of @bagnet-vis/models, on http://localhost:8080/ (PORT overrides; PORT=0 picks a free port).
+ *
+ * Layout of the site:
+ *   /                      demos/site/ (index.html, styles.css)
+ *   /app/                  the bundle, built in memory at start (code-split: each tfjs backend
+ *                          loads when it is picked)
+ *   /default/ /samples/ /photos/
+ *                          packages/models/: the default model, its test images and the photos.
+ *                          @bagnet-vis/models computes these URLs from its module's location
+ *                          (`new URL('../default/model.json', import.meta.url)`); in the bundle that
+ *                          location is /app/…, so they land here — the package's own URLs work as
+ *                          they do from a CDN.
+ *   /wasm/                 the tfjs WASM binaries (the WASM backend)
+ *   /docs/                 docs/storybook-static/ when it has been built (`npm run docs`), else a
+ *                          page that says how to build it
  */
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { build } from 'esbuild';
 
-import { serializeBagNet } from '@bagnet-vis/core';
-import { bagnetFromStateDict, readTorchCheckpoint } from '@bagnet-vis/convert';
+import { NODE_ONLY_EXTERNALS } from './chromium.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const site = join(root, 'demos', 'site');
-const DEMO_CHECKPOINT = join(root, 'test/fixtures/bagnet33_c10_s0_w0.125_b1111/bagnet33_c10_s0_w0.125_b1111.pth.tar');
+const SITE = join(root, 'demos', 'site');
+const DOCS = join(root, 'docs', 'storybook-static');
+const MODELS = join(root, 'packages', 'models');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
   '.json': 'application/json',
+  '.map': 'application/json',
+  '.md': 'text/markdown; charset=utf-8',
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
   '.wasm': 'application/wasm',
   '.bin': 'application/octet-stream',
-  '.css': 'text/css',
 };
 
-export async function startDemoServer(port = Number(process.env['PORT'] ?? 8080)) {
-  const bundle = await build({
-    entryPoints: [join(site, 'main.ts')],
+/** URL prefix → folder served as it is. The first folder that has the file wins. */
+const STATIC_ROOTS: readonly (readonly [string, string])[] = [
+  ['/default/', join(MODELS, 'default')],
+  ['/samples/', join(MODELS, 'samples')],
+  ['/photos/', join(MODELS, 'photos')],
+  ['/wasm/', join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')],
+  ['/docs/', DOCS],
+  ['/', SITE],
+];
+
+const DOCS_MISSING = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Docs not built</title></head>
+<body style="font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem">
+<h1>The docs site is not built yet</h1>
+<p>Build it once with <code>npm run docs</code> (it is written to <code>docs/storybook-static/</code>),
+then reload this page. <a href="/">Back to the demo</a>.</p>
+</body></html>`;
+
+/** The running demo server. */
+export interface DemoServer {
+  readonly server: Server;
+  /** `http://localhost:<port>/`. */
+  readonly url: string;
+  /** Milliseconds the esbuild bundle took. */
+  readonly bundleMs: number;
+  close(): Promise<void>;
+}
+
+/** Bundles demos/site/main.ts into memory: URL path (/app/…) → contents. */
+async function bundleSite(): Promise<Map<string, Uint8Array>> {
+  const outdir = join(root, '.demo-bundle'); // never written: write: false
+  const result = await build({
+    entryPoints: { main: join(SITE, 'main.ts') },
     bundle: true,
+    splitting: true,
     write: false,
+    outdir,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     conditions: ['source'],
     minify: true,
+    sourcemap: 'linked',
     logLevel: 'warning',
-    external: ['fs', 'path', 'crypto', 'worker_threads', 'perf_hooks', 'os', 'util', 'node-fetch', 'string_decoder'],
+    external: [...NODE_ONLY_EXTERNALS],
   });
-  const mainJs = bundle.outputFiles[0]!.text;
-  const { useBackend } = await import('@bagnet-vis/core');
-  await useBackend('cpu');
-  const net = bagnetFromStateDict(readTorchCheckpoint(new Uint8Array(await readFile(DEMO_CHECKPOINT))), {
-    provenance: { source: 'bagnet33_c10_s0_w0.125_b1111.pth.tar (random-weight parity fixture)' },
-  });
-  const { modelJson, shards } = await serializeBagNet(net);
-  net.dispose();
-  const memory = new Map<string, Uint8Array | string>([
-    ['/main.js', mainJs],
-    ['/models/demo/model.json', JSON.stringify(modelJson)],
-    ...[...shards].map(([k, v]) => [`/models/demo/${k}`, v] as [string, Uint8Array]),
-  ]);
-  const statics: [string, string][] = [
-    ['/wasm/', join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/')],
-    ['/fixtures/', join(root, 'test/fixtures/')],
-    ['/', site + '/'],
-  ];
+  return new Map(
+    result.outputFiles.map((f) => [`/app/${relative(outdir, f.path).split(sep).join('/')}`, f.contents] as const),
+  );
+}
+
+/** The file under `dir` that `rest` names (a folder means its index.html), or undefined. */
+async function findFile(dir: string, rest: string): Promise<string | undefined> {
+  const file = normalize(join(dir, rest));
+  if (file !== dir && !file.startsWith(dir + sep)) return undefined; // ../ outside the root
+  try {
+    const s = await stat(file);
+    if (s.isFile()) return file;
+    if (s.isDirectory()) {
+      const index = join(file, 'index.html');
+      if ((await stat(index)).isFile()) return index;
+    }
+  } catch {
+    /* not there */
+  }
+  return undefined;
+}
+
+/** index.html, with the docs link's hint shown when the docs site is not built. */
+async function indexHtml(): Promise<string> {
+  const html = await readFile(join(SITE, 'index.html'), 'utf8');
+  return existsSync(join(DOCS, 'index.html'))
+    ? html
+    : html.replace('<span id="docs-hint" hidden>', '<span id="docs-hint">');
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array, head: boolean): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache' });
+  res.end(head ? undefined : body);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, bundle: Map<string, Uint8Array>): Promise<void> {
+  const head = req.method === 'HEAD';
+  if (req.method !== 'GET' && !head) {
+    send(res, 405, 'text/plain', 'Only GET and HEAD are served.', head);
+    return;
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  } catch {
+    send(res, 400, 'text/plain', 'Bad URL.', head);
+    return;
+  }
+  if (path === '/docs') {
+    res.writeHead(301, { location: '/docs/' });
+    res.end();
+    return;
+  }
+  if (path === '/' || path === '/index.html') {
+    send(res, 200, TYPES['.html']!, await indexHtml(), head);
+    return;
+  }
+  const built = bundle.get(path);
+  if (built !== undefined) {
+    send(res, 200, TYPES[extname(path)] ?? 'application/octet-stream', built, head);
+    return;
+  }
+  for (const [prefix, dir] of STATIC_ROOTS) {
+    if (!path.startsWith(prefix)) continue;
+    const file = await findFile(dir, path.slice(prefix.length));
+    if (file !== undefined) {
+      send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', await readFile(file), head);
+      return;
+    }
+  }
+  if (path.startsWith('/docs/') && !existsSync(join(DOCS, 'index.html'))) {
+    send(res, 404, TYPES['.html']!, DOCS_MISSING, head);
+    return;
+  }
+  send(res, 404, 'text/plain; charset=utf-8', `Not found: ${path}`, head);
+}
+
+/**
+ * Bundles the site and starts serving it on 127.0.0.1:`port` (0: a free port). Rejects with a
+ * readable message when the port is taken.
+ */
+export async function startDemoServer(port = Number(process.env['PORT'] ?? 8080)): Promise<DemoServer> {
+  const started = performance.now();
+  const bundle = await bundleSite();
+  const bundleMs = performance.now() - started;
   const server = createServer((req, res) => {
-    void (async () => {
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      const key = path === '/' ? '/index.html' : path;
-      const hit = memory.get(key);
-      const type = TYPES[extname(key)] ?? 'application/octet-stream';
-      if (hit !== undefined) {
-        res.writeHead(200, { 'content-type': type });
-        res.end(hit);
-        return;
-      }
-      for (const [prefix, dir] of statics) {
-        if (!key.startsWith(prefix)) continue;
-        const file = normalize(join(dir, key.slice(prefix.length)));
-        if (!file.startsWith(dir)) break;
-        try {
-          const body = await readFile(file);
-          res.writeHead(200, { 'content-type': type });
-          res.end(body);
-          return;
-        } catch {
-          /* try the next root */
-        }
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end(`Not found: ${path}`);
-    })();
+    handle(req, res, bundle).catch((e: unknown) => {
+      if (!res.headersSent) send(res, 500, 'text/plain', `Server error: ${String(e)}`, false);
+      else res.destroy();
+    });
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const address = server.address();
-  const url = `http://localhost:${typeof address === 'object' && address ? address.port : port}/`;
-  return { server, url };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new Error(`Port ${port} is in use: stop the other server or pick another port, e.g. PORT=8081 npm start.`)
+          : e,
+      ),
+    );
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const { port: actual } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://localhost:${actual}/`,
+    bundleMs,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { url } = await startDemoServer();
-  console.log(`bagnet-vis demo: ${url}  (Ctrl+C to stop)`);
+  try {
+    const { url, bundleMs } = await startDemoServer();
+    console.log(`bagnet-vis demo: ${url}  (bundled in ${(bundleMs / 1000).toFixed(1)} s; Ctrl+C to stop)`);
+  } catch (e) {
+    console.error(`bagnet-vis demo: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
 }

@@ -1,66 +1,163 @@
 /**
- * The demo page: loads the demo model, picks the best backend, explains the image and shows the
- * top classes and the top class's patch-logit map.
+ * The demo site (`npm start`): starts tfjs on the best backend, loads the default model of
+ * @bagnet-vis/models and wires the sections — explore the test images, most informative patches
+ * per class, the paper's analyses, your own image or checkpoint, and head fine-tuning.
+ *
+ * `document.body.dataset.ready` is `true` once the first explanation shows (`error` if the page
+ * could not start); the sections report their own state in `data-state`.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import '@bagnet-vis/elements/define.js';
+import { loadBagNet } from '@bagnet-vis/core';
+import { BagNetExplainerElement } from '@bagnet-vis/elements';
+import type { BagNetHeatmapElement } from '@bagnet-vis/elements';
+import { defaultModelCardUrl, defaultModelUrl } from '@bagnet-vis/models';
 
-import { loadBagNet, pickBestBackend } from '@bagnet-vis/core';
-import type { EvidenceMap } from '@bagnet-vis/core';
+import { AnalysesSection } from './analyses.js';
+import { BackendPicker } from './backend-picker.js';
+import { PatchFigure } from './class-patches.js';
+import { ignoreStrayDrops } from './drop-zone.js';
+import { ExplanationPane } from './explanation-pane.js';
+import { ExploreSection } from './explore-section.js';
+import { FineTuneSection } from './fine-tune-section.js';
+import { errorMessage, showError } from './messages.js';
+import { OwnSection } from './own-section.js';
+import { byId, make } from './page-elements.js';
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+/** The test image explained when the page opens. */
+const FIRST_SAMPLE = 'test-01982-ankle-boot.png';
 
-function drawMap(canvas: HTMLCanvasElement, ev: EvidenceMap, classIndex: number): void {
-  const { rows, cols } = ev.geometry;
-  const values = ev.classMap(classIndex);
-  const limit = Math.max(1e-9, ...Array.from(values, Math.abs));
-  canvas.width = cols;
-  canvas.height = rows;
-  const ctx = canvas.getContext('2d')!;
-  const img = ctx.createImageData(cols, rows);
-  values.forEach((v, i) => {
-    const t = v / limit; // −1 … 1: blue … white … red
-    img.data.set(t >= 0 ? [255, 255 * (1 - t), 255 * (1 - t), 255] : [255 * (1 + t), 255 * (1 + t), 255, 255], i * 4);
-  });
-  ctx.putImageData(img, 0, 0);
+function pane(prefix: string, picker: BackendPicker, timing = true): ExplanationPane {
+  return new ExplanationPane(
+    byId(`${prefix}-detail`, HTMLElement),
+    byId(`${prefix}-explainer`, BagNetExplainerElement),
+    byId(`${prefix}-verdict`, HTMLElement),
+    timing ? byId(`${prefix}-timing`, HTMLElement) : undefined,
+    picker,
+  );
 }
 
 async function main(): Promise<void> {
-  const status = $('status');
-  try {
-    const choice = await pickBestBackend(undefined, { wasmPaths: '/wasm/' });
-    $('backend').textContent = choice.backend;
-    const net = await loadBagNet('/models/demo/model.json');
-    $('q').textContent = String(net.receptiveField);
-    $('model').textContent =
-      `${net.metadata.provenance.source} (q = ${net.receptiveField}, stride ${net.stride}, ${net.numClasses} classes)`;
-    const image = $<HTMLImageElement>('image');
-    await image.decode();
-    const t0 = performance.now();
-    const ev = await net.evidence(image);
-    const ms = performance.now() - t0;
-    const top = ev.topClasses(5);
-    $('top')
-      .querySelector('tbody')!
-      .replaceChildren(
-        ...top.map((c) => {
-          const tr = document.createElement('tr');
-          for (const text of [c.label, c.logit.toFixed(3), c.probability.toFixed(3)]) {
-            const td = document.createElement('td');
-            td.textContent = text;
-            tr.append(td);
-          }
-          return tr;
-        }),
-      );
-    drawMap($<HTMLCanvasElement>('map'), ev, top[0]!.index);
-    status.textContent = `Top class: ${top[0]!.label} (forward pass ${ms.toFixed(0)} ms on ${tf.getBackend()}, ${ev.geometry.rows}×${ev.geometry.cols} patches).`;
-    status.dataset['done'] = 'true';
-    ev.dispose();
-  } catch (e) {
-    status.textContent = `Error: ${e instanceof Error ? e.message : String(e)}`;
-    status.className = 'error';
-    status.dataset['done'] = 'error';
-  }
+  ignoreStrayDrops();
+  const picker = new BackendPicker(
+    byId('backend-select', HTMLSelectElement),
+    byId('backend-status', HTMLOutputElement),
+    byId('backend-error', HTMLElement),
+  );
+  await picker.start();
+  const model = await loadBagNet(defaultModelUrl.href);
+
+  const info = byId('model-info', HTMLElement);
+  info.replaceChildren(
+    `The shipped default model: a BagNet with ${model.receptiveField}×${model.receptiveField}-px patches ` +
+      `(stride ${model.stride}) trained on Fashion-MNIST. On a 28×28 image its class logits are exactly the mean ` +
+      'of 9×9 patch logits — red = evidence for the class, blue = against. ',
+    make('a', { href: defaultModelCardUrl.href }, 'Model card'),
+    '.',
+  );
+
+  const explorePane = pane('explore', picker);
+  const explore = new ExploreSection(
+    byId('samples', HTMLElement),
+    byId('samples-summary', HTMLElement),
+    byId('explore-dense', HTMLInputElement),
+    byId('explore-explainer', BagNetExplainerElement).querySelector('bagnet-heatmap') as BagNetHeatmapElement,
+    explorePane,
+    model,
+  );
+  picker.onSwitch(() => void explorePane.refresh());
+
+  const own = new OwnSection(
+    {
+      imageDrop: byId('image-drop', HTMLElement),
+      imageInput: byId('image-file', HTMLInputElement),
+      checkpointDrop: byId('checkpoint-drop', HTMLElement),
+      checkpointInput: byId('checkpoint-file', HTMLInputElement),
+      checkpointProgress: byId('checkpoint-progress', HTMLProgressElement),
+      checkpointStatus: byId('checkpoint-status', HTMLElement),
+      error: byId('own-error', HTMLElement),
+      modelSelect: byId('own-model', HTMLSelectElement),
+      modelNote: byId('own-model-note', HTMLElement),
+      images: byId('own-images', HTMLElement),
+      credits: byId('photo-credits', HTMLElement),
+    },
+    pane('own', picker),
+    picker,
+    model,
+  );
+
+  const sampleNames = explore.samples.map((s) => ({
+    image: s.image,
+    name: `Test image ${s.testIndex}`,
+    label: s.label,
+  }));
+  new AnalysesSection(
+    {
+      section: byId('analyses', HTMLElement),
+      button: byId('analyses-run', HTMLButtonElement),
+      progress: byId('analyses-progress', HTMLProgressElement),
+      status: byId('analyses-status', HTMLElement),
+      masking: byId('masking-svg', HTMLElement),
+      linearity: byId('linearity-svg', HTMLElement),
+    },
+    picker,
+    model,
+    // One test image per class: the first of each.
+    () => model.labels.map((_, c) => sampleNames.find((s) => s.label === c)!),
+  );
+
+  new FineTuneSection(
+    {
+      section: byId('fine-tune', HTMLElement),
+      labels: byId('ft-labels', HTMLInputElement),
+      addSamples: byId('ft-add-samples', HTMLButtonElement),
+      files: byId('ft-files', HTMLInputElement),
+      filesZone: byId('ft-drop', HTMLElement),
+      clear: byId('ft-clear', HTMLButtonElement),
+      count: byId('ft-count', HTMLElement),
+      examples: byId('ft-examples', HTMLUListElement),
+      train: byId('ft-train', HTMLButtonElement),
+      progress: byId('ft-progress', HTMLProgressElement),
+      status: byId('ft-status', HTMLElement),
+      error: byId('ft-error', HTMLElement),
+      heldOut: byId('ft-heldout', HTMLElement),
+    },
+    pane('ft', picker, false),
+    picker,
+    model,
+    () => sampleNames,
+    (tuned, title) => own.setModel('fine-tuned', title, tuned),
+  );
+
+  await explore.show(
+    Math.max(
+      0,
+      explore.samples.findIndex((s) => s.file === FIRST_SAMPLE),
+    ),
+  );
+  document.body.dataset['ready'] = 'true';
+
+  // Background work once the first explanation shows: the photographs and the patch figure.
+  void own.loadPhotos().catch((e: unknown) => showError(byId('own-error', HTMLElement), errorMessage(e)));
+  await new PatchFigure(
+    {
+      section: byId('patches', HTMLElement),
+      figure: byId('patches-figure', HTMLElement),
+      progress: byId('patches-progress', HTMLProgressElement),
+      status: byId('patches-status', HTMLElement),
+    },
+    picker,
+  ).run(
+    model,
+    sampleNames,
+    (i, predicted) => explore.markPrediction(i, predicted),
+    (i, patch) => {
+      byId('explore', HTMLElement).scrollIntoView({ behavior: 'smooth' });
+      void explore.show(i, { row: patch.row, col: patch.col });
+    },
+  );
 }
 
-void main();
+main().catch((e: unknown) => {
+  document.body.dataset['ready'] = 'error';
+  showError(byId('page-error', HTMLElement), `The demo could not start: ${errorMessage(e)}`);
+});
