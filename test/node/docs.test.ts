@@ -5,7 +5,7 @@
  * the element's data or its inline error, included). A story passes with no console error, no
  * page error, no failed request and no Storybook error; stories tagged `expect-404` may log the
  * browser's "Failed to load resource" for the 404 they show. Also: the manager UI loads, and every
- * link of the API page resolves.
+ * link of the API page resolves. `BAGNET_SCREENSHOTS=1` writes docs/screenshots/docs-site.png.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -230,6 +230,18 @@ describe('docs site (npm run docs)', () => {
     const sidebar = await page.$eval('#storybook-explorer-menu', (el) => el.textContent ?? '');
     assert.match(sidebar, /Getting started/);
     assert.match(sidebar, /bagnet-heatmap/);
+    if (process.env['BAGNET_SCREENSHOTS']) {
+      // The manager UI showing the linked explainer story: docs/screenshots/docs-site.png.
+      await page.setViewport({ width: 1280, height: 800 });
+      await page.evaluateOnNewDocument(WATCH_STORYBOOK_CHANNEL);
+      await page.goto(`${url}?path=/story/elements-bagnet-explainer--default-views`);
+      const frame = await (await page.waitForSelector('#storybook-preview-iframe', {
+        timeout: 60_000,
+      }))!.contentFrame();
+      await frame.waitForFunction('window.__docsTest?.done === true', { timeout: 60_000, polling: 50 });
+      await new Promise((r) => setTimeout(r, 500));
+      await page.screenshot({ path: join(root, 'docs/screenshots/docs-site.png') });
+    }
     await page.close();
     assert.deepEqual([...problems.console, ...problems.requests], []);
   });
