@@ -1,7 +1,8 @@
 /**
  * Converts the checkpoint written by train.py into the shipped default model
- * (packages/models/default/model.json + shard), through @bagnet-vis/convert — the same path a
- * user's checkpoint takes with `bagnet convert`.
+ * (packages/models/default/model.json + shard) with `bagnet convert` — the command a user runs on
+ * an official checkpoint (called in-process through @bagnet-vis/cli's `run`; the command line it
+ * runs is printed).
  *
  *   node --conditions=source --import tsx scripts/train-default/convert.ts \
  *     [--checkpoint /tmp/bagnet-default/bagnet-fashion-mnist.pth] [--models-dir packages/models]
@@ -13,15 +14,16 @@
  * must also fit the 2 MB budget. Nothing is written if a check fails.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { bagnetFromStateDict, readTorchCheckpoint } from '@bagnet-vis/convert';
-import { serializeBagNet, useBackend } from '@bagnet-vis/core';
+import { run } from '@bagnet-vis/cli';
+import { useBackend } from '@bagnet-vis/core';
 import type { BagNet } from '@bagnet-vis/core';
-import { saveBagNetToDisk } from '@bagnet-vis/core/node';
+import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
 import { PNG } from 'pngjs';
 import { format, resolveConfig } from 'prettier';
 
@@ -115,27 +117,49 @@ async function main(): Promise<void> {
     );
   }
 
-  await useBackend('cpu');
   const bagnetLog = log.results.bagnet;
-  const net = bagnetFromStateDict(readTorchCheckpoint(bytes, { fileName: checkpoint }), {
-    stageStrides: log.bagnetArchitecture.stageStrides,
-    labels: log.labels,
-    inputSize: [28, 28],
-    normalization: { mean: log.normalization.mean, std: log.normalization.std, channelOrder: 'RGB' },
-    provenance: {
-      source: `${log.checkpoint.file} (scripts/train-default/train.py, seed ${log.recipe.seed})`,
-      sha256,
-      convertedBy: `@bagnet-vis/convert ${readJson<{ version: string }>(join(repo, 'packages/convert/package.json')).version} (scripts/train-default/convert.ts)`,
-      date: new Date().toISOString(),
-      notes:
-        `Fashion-MNIST (MIT licence, Copyright 2017 Zalando SE), 28×28 grayscale repeated as RGB. ` +
-        `${log.recipe.epochs} epochs, test accuracy ${bagnetLog.testAccuracy} on the 10,000 held-out test images` +
-        (log.results.plainCnn
-          ? ` (plain CNN with a global receptive field: ${log.results.plainCnn.testAccuracy})`
-          : '') +
-        '. Knows clothes, not photos. See MODEL_CARD.md.',
-    },
+  const notes =
+    `Trained by scripts/train-default/train.py (seed ${log.recipe.seed}) on Fashion-MNIST ` +
+    `(MIT licence, Copyright 2017 Zalando SE), 28×28 grayscale repeated as RGB. ` +
+    `${log.recipe.epochs} epochs, test accuracy ${bagnetLog.testAccuracy} on the 10,000 held-out test images` +
+    (log.results.plainCnn ? ` (plain CNN with a global receptive field: ${log.results.plainCnn.testAccuracy})` : '') +
+    '. Knows clothes, not photos. See MODEL_CARD.md.';
+
+  // Everything the checkpoint does not record, as `bagnet convert` flags.
+  const work = mkdtempSync(join(tmpdir(), 'bagnet-default-'));
+  const labelsFile = join(work, 'labels.txt');
+  writeFileSync(labelsFile, `${log.labels.join('\n')}\n`);
+  const converted = join(work, 'model');
+  const argv = [
+    'convert',
+    checkpoint,
+    '--out',
+    converted,
+    '--stage-strides',
+    log.bagnetArchitecture.stageStrides.join(','),
+    '--input-size',
+    '28',
+    '--mean',
+    log.normalization.mean.join(','),
+    '--std',
+    log.normalization.std.join(','),
+    '--labels',
+    labelsFile,
+    '--notes',
+    notes,
+    '--quiet',
+  ];
+  console.log(`bagnet ${argv.map((a) => (/^[\w./,:=-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`);
+  let stderr = '';
+  const code = await run(argv, {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void (stderr += t),
+    interactive: false,
   });
+  if (code !== 0) fail(`bagnet convert exited with ${code}: ${stderr.trim()}`);
+
+  await useBackend('cpu');
+  const net = await loadBagNetFromDisk(converted);
   try {
     const want = log.bagnetArchitecture;
     const grid = net.geometry(28, 28);
@@ -145,23 +169,32 @@ async function main(): Promise<void> {
     if (grid.rows !== want.gridOn28x28[0] || grid.cols !== want.gridOn28x28[1]) {
       fail(`grid on 28×28 is ${grid.rows}×${grid.cols}, training logged ${want.gridOn28x28.join('×')}.`);
     }
+    if (net.metadata.provenance.sha256 !== sha256) fail('the converted model records another checkpoint hash.');
     const worst = await checkAgainstPyTorch(net, reference);
     if (!(worst <= LOGIT_TOLERANCE)) {
       fail(`converted logits differ from PyTorch by up to ${worst.toExponential(2)} (> ${LOGIT_TOLERANCE}).`);
     }
-    const { shards } = await serializeBagNet(net);
-    const weightBytes = [...shards.values()].reduce((n, b) => n + b.byteLength, 0);
+    const files = readdirSync(converted);
+    const weightBytes = files
+      .filter((f) => f.endsWith('.bin'))
+      .reduce((n, f) => n + statSync(join(converted, f)).size, 0);
     if (weightBytes > MAX_MODEL_BYTES) fail(`weights are ${weightBytes} bytes, over the 2 MB budget.`);
 
-    const { files } = await saveBagNetToDisk(net, outDir);
+    // Replace the shipped model.json and shards (and only those: the model card and log stay).
+    for (const f of readdirSync(outDir)) {
+      if (f === 'model.json' || /^group\d+-shard\d+of\d+\.bin$/.test(f)) rmSync(join(outDir, f));
+    }
+    for (const f of files) copyFileSync(join(converted, f), join(outDir, f));
     await formatTrainingOutputs();
     console.log(
       `q = ${net.receptiveField}, stride ${net.stride}, ${grid.rows}×${grid.cols} cells on 28×28; ` +
         `max |tfjs − PyTorch| on ${reference.samples.length} samples ${worst.toExponential(2)}`,
     );
-    for (const f of files) console.log(`wrote ${relative(repo, f)} (${statSync(f).size} bytes)`);
+    for (const f of files)
+      console.log(`wrote ${relative(repo, join(outDir, f))} (${statSync(join(outDir, f)).size} bytes)`);
   } finally {
     net.dispose();
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
