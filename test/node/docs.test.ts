@@ -235,9 +235,9 @@ describe('docs site (npm run docs)', () => {
       await page.setViewport({ width: 1280, height: 800 });
       await page.evaluateOnNewDocument(WATCH_STORYBOOK_CHANNEL);
       await page.goto(`${url}?path=/story/elements-bagnet-explainer--default-views`);
-      const frame = await (await page.waitForSelector('#storybook-preview-iframe', {
-        timeout: 60_000,
-      }))!.contentFrame();
+      const iframe = await page.waitForSelector('#storybook-preview-iframe', { timeout: 60_000 });
+      const frame = await iframe?.contentFrame();
+      assert.ok(frame, 'no story iframe in the manager UI');
       await frame.waitForFunction('window.__docsTest?.done === true', { timeout: 60_000, polling: 50 });
       await new Promise((r) => setTimeout(r, 500));
       await page.screenshot({ path: join(root, 'docs/screenshots/docs-site.png') });
