@@ -39,6 +39,7 @@ export {
   BagNetError,
   BagNetFormatError,
   BagNetInputError,
+  raceAbort,
   throwIfAborted,
 } from './errors.js';
 export { EvidenceMap } from './evidence-map.js';

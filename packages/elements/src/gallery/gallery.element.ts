@@ -1,11 +1,10 @@
 import { html, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { BagNetInputError, PatchMiner } from '@bagnet-vis/core';
+import { BagNetInputError, PatchMiner, raceAbort } from '@bagnet-vis/core';
 import type { BagNet, BagNetImageInput, EvidenceMap, MinedPatch, PatchEvidence, PatchRect } from '@bagnet-vis/core';
 
 import { acquireEvidence, ImageLoadError } from '../shared/evidence-cache.js';
-import { untilAborted } from '../shared/evidence-loader.js';
 import { EvidenceViewElement } from '../shared/evidence-view.js';
 import { dispatchBagNetEvent, dispatchValueEvent, elementError, isAbort } from '../shared/events.js';
 import type { CellEvidence, CellRef, ElementErrorDetail } from '../shared/events.js';
@@ -357,7 +356,7 @@ export class PatchGalleryElement extends EvidenceViewElement {
       if (signal.aborted) return;
       const lease = acquireEvidence(model, sources[i]!);
       try {
-        const { evidence, image } = await untilAborted(lease.result, signal);
+        const { evidence, image } = await raceAbort(lease.result, signal, 'Computing the evidence');
         classIndex ??= evidence.topClasses(1)[0]?.index ?? 0;
         miner ??= new PatchMiner({ classes: [classIndex], k });
         miner.add(i, evidence);

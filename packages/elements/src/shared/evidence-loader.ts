@@ -5,7 +5,7 @@
  * released when the host disconnects (deferred by a microtask, so moving an element in the DOM
  * does not reload its model).
  */
-import { BagNetAbortError, BagNetBackendError, BagNetInputError } from '@bagnet-vis/core';
+import { BagNetBackendError, BagNetInputError, raceAbort } from '@bagnet-vis/core';
 import type { BagNet, BagNetImageInput, EvidenceMap } from '@bagnet-vis/core';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
@@ -51,25 +51,6 @@ export function hasInputs(inputs: EvidenceInputs): boolean {
 
 function sameInputs(a: EvidenceInputs, b: EvidenceInputs): boolean {
   return KEYS.every((k) => (a[k] ?? undefined) === (b[k] ?? undefined));
-}
-
-/** `promise`, or a rejection with an AbortError when `signal` aborts first. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new BagNetAbortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new BagNetAbortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }
 
 export class EvidenceLoader implements ReactiveController {
@@ -253,7 +234,7 @@ export class EvidenceLoader implements ReactiveController {
       let net = model;
       if (net === undefined && this.#modelLease !== undefined) {
         this.#set({ ...this.#state, status: 'loading', error: undefined });
-        net = await untilAborted(this.#modelLease.model, signal);
+        net = await raceAbort(this.#modelLease.model, signal, 'Loading the model');
       }
       if (net === undefined || source === undefined) {
         this.#set({ status: 'empty', ...(net && { model: net }) });
@@ -269,7 +250,7 @@ export class EvidenceLoader implements ReactiveController {
       this.#evidenceLease = acquireEvidence(net, source);
       old?.release();
       this.#set({ ...this.#state, status: 'running', model: net, error: undefined });
-      const { image, evidence } = await untilAborted(this.#evidenceLease.result, signal);
+      const { image, evidence } = await raceAbort(this.#evidenceLease.result, signal, 'Computing the evidence');
       this.#set({ status: 'ready', model: net, image, evidence });
     } catch (e) {
       if (signal.aborted || isAbort(e)) return;
