@@ -107,3 +107,17 @@ export type {
   TrainingResult,
 } from './training/options.js';
 export type { EpochProgress, PrepareProgress, StepProgress, TrainingProgress } from './training/progress.js';
+export {
+  cellWindow,
+  CLIPPED_BAGNET_TANH,
+  patchRobustness,
+  patchWindowCells,
+  ROBUSTNESS_METHODS,
+} from './evidence/robustness.js';
+export type {
+  CellWindow,
+  PatchRobustness,
+  PatchRobustnessOptions,
+  RobustnessMethod,
+  WorstWindow,
+} from './evidence/robustness.js';
