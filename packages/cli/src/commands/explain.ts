@@ -5,8 +5,8 @@
  */
 import { basename } from 'node:path';
 
-import { BACKENDS, pickBestBackend, useBackend } from '@bagnet-vis/core';
-import type { BackendName, BagNet, ClassScore, EvidenceMap } from '@bagnet-vis/core';
+import { BACKENDS, patchRobustness, pickBestBackend, ROBUSTNESS_METHODS, useBackend } from '@bagnet-vis/core';
+import type { BackendName, BagNet, ClassScore, EvidenceMap, PatchRobustness, RobustnessMethod } from '@bagnet-vis/core';
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
 
 import { integer, parseCommandLine, positionals } from '../args.js';
@@ -17,6 +17,7 @@ import { explanationJson } from '../explain/explanation-json.js';
 import type { HeatmapJson } from '../explain/explanation-json.js';
 import { patchEvidencePerPixel } from '../explain/pixel-evidence.js';
 import { resolveClass } from '../explain/resolve-class.js';
+import { robustnessJson, robustnessLine } from '../explain/robustness-json.js';
 import { checkWritable, readInput, writeFileAtomic } from '../files.js';
 import { decodeImage } from '../image/decode.js';
 import { pixelTensor, resizePixels, shortSideSize } from '../image/resize.js';
@@ -45,6 +46,11 @@ Options:
   --dense               per-pixel heatmap: the class logit of the q×q patch centred on
                         each pixel (normalised image zero-padded by (q-1)/2, as the
                         reference implementation); slower than the patch map
+  --robust <px>         certify the top class against any adversarial patch of
+                        px×px pixels, from the evidence map (prints a line; adds
+                        "robustness" to the JSON and the worst-case window to the PNG)
+  --robust-method <m>   mask (PatchGuard robust masking, default) or clip (Clipped
+                        BagNet: tanh(0.05 x - 1) of every patch logit)
   --resize <n|none>     resize so the short side is n px (default: the model's input
                         size), aspect ratio kept, no crop; 'none' keeps the image.
                         Bilinear with half-pixel centres (box-averaged first when
@@ -55,7 +61,8 @@ Options:
 
 Examples:
   bagnet explain cat.jpg --model bagnet33/model.json --png cat-evidence.png
-  bagnet explain shoe.png --model m --class Sneaker --dense --json shoe.json`;
+  bagnet explain shoe.png --model m --class Sneaker --dense --json shoe.json
+  bagnet explain cat.jpg --model bagnet33/model.json --robust 32 --png cat-robust.png`;
 
 export const explainCommand: Command = {
   name: 'explain',
@@ -72,6 +79,8 @@ export const explainCommand: Command = {
         class: { type: 'string' },
         top: { type: 'string', default: '5' },
         dense: { type: 'boolean' },
+        robust: { type: 'string' },
+        'robust-method': { type: 'string' },
         resize: { type: 'string' },
         backend: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
@@ -84,6 +93,14 @@ export const explainCommand: Command = {
       values.resize === undefined || values.resize === 'none'
         ? values.resize
         : integer(values.resize, '--resize', 1, 4096);
+    const robust = values.robust === undefined ? undefined : integer(values.robust, '--robust', 1, 4096);
+    const method = (values['robust-method'] ?? 'mask') as RobustnessMethod;
+    if (!ROBUSTNESS_METHODS.includes(method)) {
+      throw new UsageError(`--robust-method must be ${ROBUSTNESS_METHODS.join(' or ')}, got '${printable(method)}'`);
+    }
+    if (values['robust-method'] !== undefined && robust === undefined) {
+      throw new UsageError('--robust-method needs --robust <px>');
+    }
     const requested = values.backend as BackendName | undefined;
     if (requested !== undefined && !NODE_BACKENDS.includes(requested)) {
       throw new UsageError(
@@ -134,13 +151,18 @@ export const explainCommand: Command = {
             const data = await denseHeatmap(net, pixels, classIndex, progress);
             heatmap = { classIndex, height: h, width: w, data };
           }
+          const certificate =
+            robust === undefined ? undefined : await patchRobustness(evidence, { patchPx: robust, method });
           io.stdout(table(topClasses));
+          if (certificate !== undefined) io.stdout(`${printable(robustnessLine(certificate, net.labels))}\n`);
           if (values.json !== undefined) {
-            await writeFileAtomic(values.json, explanationJson(evidence, topClasses, heatmap));
+            const robustness = certificate && robustnessJson(certificate, net.labels);
+            await writeFileAtomic(values.json, explanationJson(evidence, topClasses, heatmap, robustness));
             progress.note(`wrote ${values.json}`);
           }
           if (values.png !== undefined) {
-            await writeFileAtomic(values.png, figure(net, evidence, classIndex, await pixels.data(), heatmap));
+            const rgb = await pixels.data();
+            await writeFileAtomic(values.png, figure(net, evidence, classIndex, rgb, heatmap, certificate));
             progress.note(`wrote ${values.png}`);
           }
         } finally {
@@ -195,6 +217,7 @@ function figure(
   classIndex: number,
   rgb: ArrayLike<number>,
   heatmap: HeatmapJson | undefined,
+  certificate: PatchRobustness | undefined,
 ): Uint8Array {
   const { imageHeight: height, imageWidth: width, rows, cols } = evidence.geometry;
   const label = net.labels[classIndex]!;
@@ -212,5 +235,14 @@ function figure(
         ? `BagNet-${q} patch evidence: ${cols}x${rows} patches of ${q}x${q} px every ${net.stride} px`
         : `BagNet-${q} dense heatmap: logit of the ${q}x${q} patch centred on each pixel`,
     quantity: heatmap === undefined ? 'patch logit' : 'logit of the centred patch',
+    ...(certificate && {
+      box: {
+        ...certificate.worstWindow.rect,
+        note:
+          `box: worst window for a ${certificate.patchPx} px patch (${certificate.method}): ` +
+          `${certificate.certified ? 'certified' : 'NOT certified'}, margin ${certificate.margin.toFixed(3)} ` +
+          `vs '${net.labels[certificate.worstWindow.rivalClass]}'`,
+      },
+    }),
   });
 }

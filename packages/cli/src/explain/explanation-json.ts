@@ -5,7 +5,8 @@
  * { "logits": [C numbers],
  *   "logitMap": { "shape": [h, w, C], "data": [h·w·C numbers, row-major] },
  *   "top": [{ "index", "label", "logit", "probability" }, ...],
- *   "heatmap": { "class", "shape": [H, W], "data": [H·W numbers, row-major] } }   (--dense only)
+ *   "heatmap": { "class", "shape": [H, W], "data": [H·W numbers, row-major] },   (--dense only)
+ *   "robustness": { ... } }   (--robust only; see robustness-json.ts)
  * ```
  *
  * Numbers are float32 values written as the shortest decimal that reads back to the same float32,
@@ -40,7 +41,12 @@ function array(values: ArrayLike<number>): string {
 }
 
 /** The JSON text (compact, one trailing newline). */
-export function explanationJson(evidence: EvidenceMap, top: readonly ClassScore[], heatmap?: HeatmapJson): string {
+export function explanationJson(
+  evidence: EvidenceMap,
+  top: readonly ClassScore[],
+  heatmap?: HeatmapJson,
+  robustness?: string,
+): string {
   const { rows, cols } = evidence.geometry;
   const topJson = top.map(
     (t) =>
@@ -56,5 +62,6 @@ export function explanationJson(evidence: EvidenceMap, top: readonly ClassScore[
       `"heatmap":{"class":${heatmap.classIndex},"shape":[${heatmap.height},${heatmap.width}],"data":${array(heatmap.data)}}`,
     );
   }
+  if (robustness !== undefined) parts.push(`"robustness":${robustness}`);
   return `{${parts.join(',')}}\n`;
 }

@@ -22,6 +22,17 @@ export interface ExplanationFigure {
   readonly subtitle: string;
   /** What the colour scale measures, for the legend, e.g. `patch logit`. */
   readonly quantity: string;
+  /**
+   * An image rectangle to outline on both panels, with a line of text under the legend: e.g. the
+   * worst-case window of a patch-robustness certificate.
+   */
+  readonly box?: {
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+    readonly note: string;
+  };
 }
 
 /** Percentile of |value| at which the colour scale saturates (as the reference's plot_heatmap). */
@@ -54,7 +65,8 @@ export function renderExplanationPng(fig: ExplanationFigure): Uint8Array {
   const tickY = barY + barHeight;
   const tickLabelY = tickY + 6;
   const captionY = tickLabelY + line(1) + 4;
-  const canvasHeight = captionY + 3 * line(1) + MARGIN - 3;
+  const captionLines = fig.box === undefined ? 3 : 4;
+  const canvasHeight = captionY + captionLines * line(1) + MARGIN - 3;
 
   const out = new PNG({ width: canvasWidth, height: canvasHeight });
   const px = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
@@ -88,6 +100,26 @@ export function renderExplanationPng(fig: ExplanationFigure): Uint8Array {
     }
   }
 
+  if (fig.box !== undefined) {
+    // Outline (2 px ink inside a 1 px white halo) of the box, on both panels.
+    const b = fig.box;
+    for (const panel of [left, right]) {
+      const x0 = panel + b.x * zoom;
+      const y0 = panelY + b.y * zoom;
+      const bw = b.width * zoom;
+      const bh = b.height * zoom;
+      for (const [color, inset, t] of [
+        [BACKGROUND, -1, 1],
+        [INK, 0, 2],
+      ] as const) {
+        fill(px, canvasWidth, x0 + inset, y0 + inset, bw - 2 * inset, t, color);
+        fill(px, canvasWidth, x0 + inset, y0 + bh - inset - t, bw - 2 * inset, t, color);
+        fill(px, canvasWidth, x0 + inset, y0 + inset, t, bh - 2 * inset, color);
+        fill(px, canvasWidth, x0 + bw - inset - t, y0 + inset, t, bh - 2 * inset, color);
+      }
+    }
+  }
+
   // Legend: colour bar from −limit to +limit with five ticks.
   const barLeft = MARGIN;
   const barWidth = canvasWidth - 2 * MARGIN;
@@ -110,6 +142,7 @@ export function renderExplanationPng(fig: ExplanationFigure): Uint8Array {
   text('blue: evidence against the class, red: evidence for it', MARGIN, captionY, 1);
   text(`colour: ${fig.quantity}`, MARGIN, captionY + line(1), 1, MUTED);
   text(`clipped at the ${CLIP_PERCENTILE}th percentile of |value|`, MARGIN, captionY + 2 * line(1), 1, MUTED);
+  if (fig.box !== undefined) text(fig.box.note, MARGIN, captionY + 3 * line(1), 1);
   return new Uint8Array(PNG.sync.write(out));
 }
 
