@@ -4,7 +4,10 @@
  * First-run setup, Node built-ins only (it runs before dependencies exist): installs the
  * dependencies with `npm ci` when node_modules is missing or older than package-lock.json, and
  * with --browser makes sure Chromium is there for the browser tests (installs Debian's `chromium`
- * with apt-get when running as root, else prints the command to run).
+ * with apt-get when running as root, else prints the command to run). It also makes sure the
+ * `bagnet` command is linked (node_modules/.bin/bagnet), so `npx --no-install bagnet` works next:
+ * a node_modules copied from another checkout may lack the link, and relinking it needs no
+ * download (`npm rebuild --ignore-scripts` only links the workspace's bin).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -26,6 +29,15 @@ function run(cmd, args) {
 
 if (!existsSync(stamp) || statSync(lock).mtimeMs > statSync(stamp).mtimeMs + 1000) {
   run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+const bagnetBin = join(root, 'node_modules', '.bin', 'bagnet');
+if (!existsSync(bagnetBin)) {
+  run('npm', ['rebuild', '@bagnet-vis/cli', '--ignore-scripts', '--offline', '--no-audit', '--no-fund']);
+  if (!existsSync(bagnetBin)) {
+    console.error('[setup] node_modules/.bin/bagnet is still missing: reinstall with `npm ci`.');
+    process.exit(1);
+  }
 }
 
 if (process.argv.includes('--browser')) {

@@ -13,7 +13,8 @@ import { UsageError } from './errors.js';
  */
 export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   try {
-    return parseArgs(config);
+    const args = config.args && attachNegativeNumbers(config.args, config.options ?? {});
+    return parseArgs({ ...config, args }) as ReturnType<typeof parseArgs<T>>;
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
@@ -23,6 +24,36 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnTy
     }
     throw e;
   }
+}
+
+/**
+ * `--top -3` → `--top=-3` for string options, so a negative number reaches the option's own value
+ * check (which says what it expected) instead of being read as an unknown flag: parseArgs calls
+ * `--top -3` "ambiguous". Arguments after `--` are left alone.
+ */
+function attachNegativeNumbers(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return [...out, ...args.slice(i)];
+    const next = args[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    const option =
+      name !== undefined
+        ? options[name]
+        : Object.values(options).find((o) => o.short !== undefined && a === `-${o.short}`);
+    if (option?.type === 'string' && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      out.push(`${a}=${next}`.replace(/^-(\w)=/, (_, s: string) => `--${longName(options, s)}=`));
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+function longName(options: NonNullable<ParseArgsConfig['options']>, short: string): string {
+  return Object.entries(options).find(([, o]) => o.short === short)?.[0] ?? short;
 }
 
 /** Exactly `names.length` positionals, in that order. */

@@ -4,11 +4,13 @@
  * (set BAGNET_DEBUG=1 to get one for unexpected errors).
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 
 import { BagNetConvertError } from '@bagnet-vis/convert';
-import { BagNetError } from '@bagnet-vis/core';
+import { BagNetError, parseModelJson } from '@bagnet-vis/core';
 
 import type { Command } from './command.js';
 import { benchCommand } from './commands/bench.js';
@@ -17,7 +19,7 @@ import { explainCommand } from './commands/explain.js';
 import { infoCommand } from './commands/info.js';
 import { trainCommand } from './commands/train.js';
 import { CliError, UsageError } from './errors.js';
-import { processIO, Progress } from './terminal.js';
+import { printable, processIO, Progress } from './terminal.js';
 import type { CliIO } from './terminal.js';
 
 /** The subcommands, in the order `bagnet --help` lists them. */
@@ -49,6 +51,24 @@ Example:
 function wantsHelp(argv: readonly string[]): boolean {
   const end = argv.indexOf('--');
   return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/**
+ * A command's help; with `--model <path>` among the arguments, the help for that model (its patch
+ * size and stride), or the general help with a note when the model cannot be read.
+ */
+async function helpText(command: Command, argv: readonly string[]): Promise<string> {
+  const at = argv.findIndex((a) => a === '--model' || a.startsWith('--model='));
+  const path = at < 0 ? undefined : argv[at]!.startsWith('--model=') ? argv[at]!.slice(8) : argv[at + 1];
+  if (command.helpFor === undefined || path === undefined) return command.help;
+  try {
+    const file = path.endsWith('.json') ? path : join(path, 'model.json');
+    const { receptiveField, stride } = parseModelJson(await readFile(file, 'utf8'), file).userDefinedMetadata.bagnet;
+    return command.helpFor({ receptiveField, stride });
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return `${command.help}\n\n(The help above is general: --model could not be read: ${oneLine(printable(why))})`;
+  }
 }
 
 function oneLine(text: string): string {
@@ -85,7 +105,7 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     return EXIT.usage;
   }
   if (wantsHelp(rest)) {
-    io.stdout(`${command.help}\n`);
+    io.stdout(`${await helpText(command, rest)}\n`);
     return EXIT.ok;
   }
   const quiet = rest.includes('-q') || rest.includes('--quiet');

@@ -10,7 +10,7 @@ import type { BackendName, BagNet, ClassScore, EvidenceMap, PatchRobustness, Rob
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
 
 import { integer, parseCommandLine, positionals } from '../args.js';
-import type { Command } from '../command.js';
+import type { Command, ModelGeometry } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { denseHeatmap } from '../explain/dense-heatmap.js';
 import { explanationJson } from '../explain/explanation-json.js';
@@ -22,16 +22,23 @@ import { checkWritable, readInput, writeFileAtomic } from '../files.js';
 import { decodeImage } from '../image/decode.js';
 import { pixelTensor, resizePixels, shortSideSize } from '../image/resize.js';
 import { renderExplanationPng } from '../render/explanation-png.js';
-import { printable } from '../terminal.js';
+import { printable, wrap } from '../terminal.js';
 
 /** Backends that run under Node. */
 const NODE_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
 
-const HELP = `Usage: bagnet explain <image.png|.jpg> --model <model.json|dir> [options]
+function help(model?: ModelGeometry): string {
+  const patches =
+    model === undefined
+      ? "one per q×q patch, every stride px; q and stride are the model's: 33 and 8 px for BagNet-33, 11 and 2 px for the default model"
+      : `one per ${model.receptiveField}×${model.receptiveField} patch, every ${model.stride} px for this model`;
+  const intro = wrap(
+    `Runs a BagNet once on the image and prints its top classes. Every class logit is the mean of a map of per-patch logits (${patches}): --json writes that map, --png draws it over the image.`,
+    88,
+  );
+  return `Usage: bagnet explain <image.png|.jpg> --model <model.json|dir> [options]
 
-Runs a BagNet once on the image and prints its top classes. Every class logit is the
-mean of a map of per-patch logits (one per q×q patch, every 8 px): --json writes that
-map, --png draws it over the image.
+${intro}
 
 Options:
   --model <path>        model.json written by 'bagnet convert' (or its folder)
@@ -63,11 +70,13 @@ Examples:
   bagnet explain cat.jpg --model bagnet33/model.json --png cat-evidence.png
   bagnet explain shoe.png --model m --class Sneaker --dense --json shoe.json
   bagnet explain cat.jpg --model bagnet33/model.json --robust 32 --png cat-robust.png`;
+}
 
 export const explainCommand: Command = {
   name: 'explain',
   summary: 'image → top classes, evidence map as JSON and/or PNG heatmap',
-  help: HELP,
+  help: help(),
+  helpFor: help,
   async run(argv, { io, progress }) {
     const { values, positionals: rest } = parseCommandLine({
       args: [...argv],
