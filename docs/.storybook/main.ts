@@ -18,8 +18,9 @@ const config: StorybookConfig = {
     // The default model and its sample images, as an app would serve them.
     { from: here('../../packages/models/default'), to: '/models/default' },
     { from: here('../../packages/models/samples'), to: '/models/samples' },
-    // typedoc's HTML under /api/ and the tfjs WASM binaries under /tfjs-wasm/ (docs/build.mjs).
-    { from: here('../.cache'), to: '/' },
+    // typedoc's HTML under /api/ and the tfjs WASM binaries under /tfjs-wasm/ (docs/build.mjs,
+    // which names another folder in BAGNET_DOCS_GENERATED when it builds outside the repo).
+    { from: process.env['BAGNET_DOCS_GENERATED'] ?? here('../.cache'), to: '/' },
   ],
   async viteFinal(vite) {
     // The workspace packages export their TypeScript sources under the `source` condition: no

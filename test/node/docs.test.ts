@@ -1,5 +1,6 @@
 /**
- * The docs site (npm run docs): builds it once, serves docs/storybook-static/ from a static server
+ * The docs site (npm run docs): builds it once into a temporary folder (`docs/build.mjs --out`:
+ * nothing is written inside the repository), serves it from a static server
  * and opens every story of its index.json in headless Chromium — each element story and each docs
  * page — waiting until Storybook reports the story finished (its play function, which waits for
  * the element's data or its inline error, included). A story passes with no console error, no
@@ -24,7 +25,8 @@ import type { Browser, Page } from 'puppeteer-core';
 import { CHROMIUM_FLAGS, chromiumPath } from '../../scripts/chromium.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const site = join(root, 'docs', 'storybook-static');
+const scratch = mkdtempSync(join(tmpdir(), 'bagnet-docs-site-'));
+const site = join(scratch, 'storybook-static');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -135,7 +137,7 @@ describe('docs site (npm run docs)', () => {
 
   before(async () => {
     const t0 = Date.now();
-    const build = spawnSync(process.execPath, [join(root, 'docs', 'build.mjs'), '--quiet'], {
+    const build = spawnSync(process.execPath, [join(root, 'docs', 'build.mjs'), '--quiet', '--out', site], {
       cwd: root,
       encoding: 'utf8',
     });
@@ -156,6 +158,7 @@ describe('docs site (npm run docs)', () => {
     await browser?.close();
     server?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   });
 
   it('has a story per element and state, and the docs pages', () => {
