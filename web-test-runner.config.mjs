@@ -5,6 +5,7 @@
  * one tfjs copy per test page), so no pre-bundling step is needed. WebGL and WebGPU run on
  * SwiftShader.
  */
+import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { build } from 'esbuild';
 import { mkdtempSync } from 'node:fs';
@@ -12,6 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { CHROMIUM_FLAGS, chromiumPath, NODE_ONLY_EXTERNALS, SWIFTSHADER_FLAGS } from './scripts/chromium.mjs';
+import { summaryOnceReporter } from './scripts/test-report/wtr-summary.mjs';
+
+/** In a terminal the live progress bar; in a log (CI) no progress bar, one summary at the end. */
+const interactive = Boolean(process.stdout.isTTY) && !process.env['CI'];
 
 /** @type {import('@web/dev-server-core').Plugin} */
 const esbuildBundle = {
@@ -44,6 +49,9 @@ export default {
   testsFinishTimeout: 15 * 60 * 1000,
   testFramework: { config: { timeout: 240000 } },
   plugins: [esbuildBundle],
+  reporters: interactive
+    ? [defaultReporter(), summaryOnceReporter()]
+    : [defaultReporter({ reportTestProgress: false }), summaryOnceReporter()],
   browsers: [
     chromeLauncher({
       launchOptions: {
