@@ -22,11 +22,14 @@ document.addEventListener('securitypolicyviolation', (e) =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The next `type` event on `target`, or a rejection after `ms`. */
+/**
+ * The next `type` event on `target`, or a rejection after `ms`. The default catches a hang, not
+ * a slow run: WebGPU on SwiftShader compiles its shaders in over 30 s on a busy 2-core machine.
+ */
 function next<T extends Event>(
   target: EventTarget,
   type: string,
-  ms = 30_000,
+  ms = 120_000,
   accept: (e: T) => boolean = () => true,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
