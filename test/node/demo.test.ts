@@ -94,7 +94,7 @@ interface AxeResults {
 
 const text = (page: Page, selector: string) => page.$eval(selector, (el) => el.textContent?.trim() ?? '');
 
-describe('demo site (npm start)', { timeout: 120_000 }, () => {
+describe('demo site (npm start)', { timeout: 600_000 }, () => {
   let browser: Browser;
   let server: DemoServer;
   let page: Page;
@@ -208,7 +208,7 @@ describe('demo site (npm start)', { timeout: 120_000 }, () => {
 
   it('runs the masking and logit-linearity analyses and plots them', async () => {
     await page.click('#analyses-run');
-    await page.waitForSelector('#analyses[data-state="done"], #analyses[data-state="error"]', { timeout: 60_000 });
+    await page.waitForSelector('#analyses[data-state="done"], #analyses[data-state="error"]', { timeout: 180_000 });
     assert.equal(
       await page.$eval('#analyses', (s) => (s as HTMLElement).dataset['state']),
       'done',
