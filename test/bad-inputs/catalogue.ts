@@ -59,7 +59,7 @@ export const CATALOGUE: readonly BadInput[] = [
       'the tiny zip checkpoint cut at every section boundary (every zip header and record, every data.pkl opcode: 321 cuts)',
     error: 'CheckpointFormatError',
     message:
-      /^\[cut at byte \d+ of \d+\] 'model\.pth' cannot be read: it is not a readable zip archive \(.+\); it is truncated or corrupt\.$/,
+      /^\[cut at byte \d+ of \d+\] 'model\.pth' cannot be read: it has no end-of-central-directory record; it is truncated or corrupt\.$/,
   },
   {
     id: 'checkpoint/truncated-legacy',
@@ -172,7 +172,7 @@ export const CATALOGUE: readonly BadInput[] = [
     input: 'a stride-0 tensor of 2^31 elements (in bounds, but an 8 GiB copy)',
     error: 'CheckpointFormatError',
     message:
-      /^'model\.pth': tensor 'w' \(shape \[2147483648\], strides \[0\], offset 0, float32\) has 2147483648 elements, more than the \d+ bytes of the file; refusing to allocate it\. The file is corrupt or hostile\.$/,
+      /^'model\.pth': tensor 'w' \(shape \[2147483648\], strides \[0\], offset 0, float32\) is a broadcast view \(stride 0\): its elements repeat one storage element\. No BagNet weight is stored this way; re-save the tensor with \.contiguous\(\)\.$/,
   },
   {
     id: 'checkpoint/2gb-legacy-storage',

@@ -44,6 +44,11 @@ export interface ConvertOptions {
   readonly notes?: string;
   /** `provenance.date`. Default: now. */
   readonly date?: Date;
+  /**
+   * Most bytes of tensor data the checkpoint reader may allocate (see `readTorchCheckpoint`).
+   * Default 512 MiB.
+   */
+  readonly maxBytes?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ConvertProgress) => void;
 }
@@ -54,7 +59,8 @@ export interface ConvertOptions {
  * and checks the architecture, folds BatchNorm and transposes the weights, and records provenance
  * (file name, SHA-256, converter, date). The caller disposes the result.
  *
- * @throws {CheckpointFormatError} the bytes are not a readable checkpoint (truncated, foreign).
+ * @throws {CheckpointFormatError} the bytes are not a readable checkpoint (truncated, foreign,
+ *   hostile); `CheckpointBudgetError`, a subclass, when reading would exceed `maxBytes`.
  * @throws {UnsafePickleError} the pickle names something a state_dict does not need.
  * @throws {CheckpointArchitectureError} the state_dict is not a BagNet (e.g. a ResNet-50), or a
  *   key is missing, unexpected or of the wrong shape.
@@ -73,7 +79,10 @@ export async function convertCheckpoint(bytes: Uint8Array, options: ConvertOptio
   throwIfAborted(signal, what);
 
   onProgress?.({ stage: 'read', message: `reading ${fileName} with the safe unpickler` });
-  const info = inspectTorchCheckpoint(bytes, { fileName });
+  const info = inspectTorchCheckpoint(bytes, {
+    fileName,
+    ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
+  });
   const description = describeCheckpoint(info);
   throwIfAborted(signal, what);
 

@@ -1,3 +1,5 @@
+import { BagNetError } from '@bagnet-vis/core';
+
 /**
  * Typed errors of the checkpoint reader. Every message says what was wrong, where (byte
  * offset, record or key) and what to do about it.
@@ -29,19 +31,18 @@ function escapeUnprintable(text: string): string {
   return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Base class of every error thrown by `@bagnet-vis/convert`. */
-export class BagNetConvertError extends Error {
+/**
+ * Base class of every error thrown by `@bagnet-vis/convert`; a `BagNetError` of
+ * `@bagnet-vis/core`, so one `instanceof BagNetError` recognises every error of the project.
+ */
+export class BagNetConvertError extends BagNetError {
   override readonly name: string = 'BagNetConvertError';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(escapeUnprintable(message));
-    if (options !== undefined && 'cause' in options) {
-      Object.defineProperty(this, 'cause', {
-        value: options.cause,
-        writable: true,
-        configurable: true,
-      });
-    }
+    super(
+      escapeUnprintable(message),
+      options === undefined || !('cause' in options) ? undefined : { cause: options.cause },
+    );
   }
 }
 
@@ -57,6 +58,24 @@ export class CheckpointFormatError extends BagNetConvertError {
     super(message, options);
     this.offset = location.offset;
     this.record = location.record;
+  }
+}
+
+/**
+ * Reading the checkpoint would allocate more than the reader's memory budget
+ * (`maxBytes` of `readTorchCheckpoint`): refused before the allocation.
+ */
+export class CheckpointBudgetError extends CheckpointFormatError {
+  override readonly name: string = 'CheckpointBudgetError';
+  /** The budget in bytes. */
+  readonly limit: number;
+  /** Bytes the refused step asked for. */
+  readonly requested: number;
+
+  constructor(message: string, details: { readonly limit: number; readonly requested: number }) {
+    super(message);
+    this.limit = details.limit;
+    this.requested = details.requested;
   }
 }
 

@@ -1,6 +1,7 @@
 export {
   BagNetConvertError,
   CheckpointArchitectureError,
+  CheckpointBudgetError,
   CheckpointFormatError,
   ConvertOptionsError,
   UnsafePickleError,
@@ -12,6 +13,7 @@ export { IMAGENET_LABELS } from './imagenet-labels.js';
 export { parseLabels } from './labels.js';
 export {
   ALLOWED_PICKLE_GLOBALS,
+  MAX_PICKLE_VALUES,
   PickleCallable,
   PickleObject,
   PickleTuple,
@@ -21,7 +23,7 @@ export {
   unpickle,
 } from './pickle.js';
 export type { PickleDict, PickleList, PickleSet, PickleValue, UnpickleOptions, UnpickleResult } from './pickle.js';
-export { inspectTorchCheckpoint, readTorchCheckpoint } from './torch-checkpoint.js';
+export { DEFAULT_MAX_CHECKPOINT_BYTES, inspectTorchCheckpoint, readTorchCheckpoint } from './torch-checkpoint.js';
 export type {
   ReadTorchCheckpointOptions,
   StateDict,

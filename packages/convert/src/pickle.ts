@@ -9,12 +9,14 @@
  * GLOBAL / STACK_GLOBAL opcode that names it, before any REDUCE can run. Opcodes that can
  * build arbitrary objects (INST, OBJ, EXT*) are refused the same way.
  *
- * The work is bounded: nesting depth is limited, every read is checked against the end of
- * the data, memo references must exist, and malformed input raises a
+ * The work is bounded: at most {@link MAX_PICKLE_VALUES} values pushed in all,
+ * nesting depth is limited for every container (a container that has been placed inside another
+ * may no longer change, so its depth is final when it is placed), every read is checked against
+ * the end of the data, memo references must exist, and malformed input raises a
  * `CheckpointFormatError` that names the byte offset.
  */
 import { CheckpointFormatError, printable, UnsafePickleError } from './errors.js';
-import type { TorchDType } from './torch-checkpoint.js';
+import type { TorchDType } from './dtype.js';
 
 // ---------------------------------------------------------------------------------------
 // Values
@@ -264,13 +266,15 @@ const MAX_LONG_BYTES = 1024;
 const MAX_GLOBAL_LINE = 1024;
 const MAX_DIMS = 64;
 /**
- * Most values a pickle may create, and most memo entries it may hold. A state_dict's pickle makes
- * about ten values per tensor (a ResNet-50: ~5,000); these bounds only stop floods — a 17 MB file of
- * MEMOIZE opcodes used to grow the memo past V8's Map limit (16.7 M entries) and end in a RangeError
- * after a gigabyte of memory.
+ * Most values a pickle may push, and most memo entries it may hold. A state_dict's pickle makes
+ * about ten values per tensor (a ResNet-50: ~5,000; with an optimizer's state ~15,000); these
+ * bounds stop floods and bound the unpickler's own memory and time (a value costs at most ~100
+ * bytes of heap: ~25 MB for a pickle at the limit) — a 17 MB file of MEMOIZE opcodes used to grow
+ * the memo past V8's Map limit (16.7 M entries) and end in a RangeError after a gigabyte.
  */
-const MAX_VALUES = 4_000_000;
-const MAX_MEMO = 1_000_000;
+export const MAX_PICKLE_VALUES = 250_000;
+const MAX_VALUES = MAX_PICKLE_VALUES;
+const MAX_MEMO = 250_000;
 
 /**
  * Reads one pickle from `bytes` starting at `options.offset`.
@@ -293,6 +297,14 @@ class Unpickler {
   private values = 0;
   /** Nesting depth of every container built so far (1 = holds no containers). */
   private readonly depths = new WeakMap<object, number>();
+  /**
+   * Containers that have been placed inside another container. They are frozen: were they still
+   * allowed to grow, a container could deepen below its parents without their depth changing (a
+   * list nested 100,000 deep, grown at the bottom through the memo). Pickle never needs this: it
+   * fills a container before placing it, except in self-referencing data, which a state_dict never
+   * holds.
+   */
+  private readonly placed = new WeakSet<object>();
   private readonly maxDepth: number;
   private readonly record: string | undefined;
 
@@ -864,8 +876,8 @@ class Unpickler {
 
   // --- depth bookkeeping ---------------------------------------------------------------
 
+  /** A new container: depth 1 until something deeper is placed in it (leaves cost no entry). */
   private container<T extends object>(value: T): T {
-    this.depths.set(value, 1);
     return value;
   }
 
@@ -875,6 +887,12 @@ class Unpickler {
 
   /** Records that `item` goes into `container`, enforcing `maxDepth`, then runs `insert`. */
   private addTo(container: object, item: PickleValue, insert: () => void): void {
+    if (this.placed.has(container)) {
+      throw this.formatError(
+        `${this.opName} at byte ${this.opStart}${this.where()} changes a container that already sits inside another one; torch.save never writes this (it fills a container before placing it), the file is corrupt or hostile`,
+      );
+    }
+    if (Array.isArray(item) || item instanceof Map || item instanceof Set) this.placed.add(item);
     const depth = this.depthOf(item) + 1;
     if (depth > (this.depths.get(container) ?? 1)) {
       if (depth > this.maxDepth) {
@@ -1023,7 +1041,7 @@ export function describeValue(value: PickleValue): string {
  * UTF-8 decoder (lenient: malformed sequences become U+FFFD, encoded surrogates are kept,
  * as Python's 'surrogatepass' does). Written out so the package needs no TextDecoder.
  */
-function decodeUtf8(b: Uint8Array): string {
+export function decodeUtf8(b: Uint8Array): string {
   let out = '';
   let chunk: number[] = [];
   const n = b.length;

@@ -14,14 +14,14 @@
  *
  * The input is a `Uint8Array`; nothing here needs the DOM or Node.
  */
-import { unzipSync } from 'fflate';
-import { BagNetConvertError, CheckpointFormatError, printable } from './errors.js';
+import { ELEMENT_SIZE } from './dtype.js';
+import type { TorchDType } from './dtype.js';
+import { CheckpointBudgetError, CheckpointFormatError, printable } from './errors.js';
 import { PickleObject, PickleTuple, TorchStorageType, TorchTensorRef, describeValue, unpickle } from './pickle.js';
 import type { PickleDict, PickleValue } from './pickle.js';
+import { ZipArchive } from './zip.js';
 
-/** Element type of a stored tensor. */
-export type TorchDType =
-  'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type { TorchDType } from './dtype.js';
 
 /** One tensor of a state_dict, read into host memory. */
 export interface TorchTensor {
@@ -39,7 +39,17 @@ export type StateDict = Map<string, TorchTensor>;
 export interface ReadTorchCheckpointOptions {
   /** Name of the file, used in error messages. */
   readonly fileName?: string;
+  /**
+   * Most bytes the reader may allocate for tensor data: inflated zip records (data.pkl and the
+   * storages the state_dict uses) plus the float32 tensors it returns. Default
+   * {@link DEFAULT_MAX_CHECKPOINT_BYTES} (512 MiB: seven times a full-size BagNet-33). Exceeding it is
+   * a `CheckpointBudgetError`, raised before the allocation.
+   */
+  readonly maxBytes?: number;
 }
+
+/** Default of {@link ReadTorchCheckpointOptions.maxBytes}: 512 MiB. */
+export const DEFAULT_MAX_CHECKPOINT_BYTES = 512 * 1024 * 1024;
 
 /** Wrapper keys under which training scripts store the state_dict. */
 export type StateDictWrapperKey = 'state_dict' | 'model' | 'model_state_dict';
@@ -76,27 +86,38 @@ export function readTorchCheckpoint(bytes: Uint8Array, opts: ReadTorchCheckpoint
  */
 export function inspectTorchCheckpoint(bytes: Uint8Array, opts: ReadTorchCheckpointOptions = {}): TorchCheckpointInfo {
   const file = opts.fileName === undefined ? 'the checkpoint' : `'${opts.fileName}'`;
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_CHECKPOINT_BYTES;
+  if (!(maxBytes >= 0)) throw new RangeError(`maxBytes must be a number >= 0, got ${maxBytes}`);
+  const budget = new Budget(maxBytes, file);
   const kind = sniff(bytes, file);
-  const loaded = kind === 'zip' ? readZip(bytes, file) : readLegacy(bytes, file);
-  return buildStateDict(loaded, file);
+  const loaded = kind === 'zip' ? readZip(bytes, file, budget) : readLegacy(bytes, file);
+  return buildStateDict(loaded, file, budget);
+}
+
+/** Counts the bytes the reader allocates against `maxBytes`. */
+class Budget {
+  private used = 0;
+
+  constructor(
+    readonly limit: number,
+    private readonly file: string,
+  ) {}
+
+  /** Reserves `n` bytes for `what`, or throws before anything is allocated. */
+  charge(n: number, what: string): void {
+    if (n > this.limit - this.used) {
+      throw new CheckpointBudgetError(
+        `${this.file}: ${what} needs ${n} bytes, but only ${this.limit - this.used} of the reader's ${this.limit}-byte budget (option maxBytes) remain; a BagNet-33 needs about 73 MB. The file is hostile or far larger than a BagNet.`,
+        { limit: this.limit, requested: n },
+      );
+    }
+    this.used += n;
+  }
 }
 
 // ---------------------------------------------------------------------------------------
 // Storages
 // ---------------------------------------------------------------------------------------
-
-const ELEMENT_SIZE: Readonly<Record<TorchDType, number>> = {
-  float32: 4,
-  float64: 8,
-  float16: 2,
-  bfloat16: 2,
-  int64: 8,
-  int32: 4,
-  int16: 2,
-  int8: 1,
-  uint8: 1,
-  bool: 1,
-};
 
 /** What the persistent id of a storage resolves to. */
 class StorageRef extends PickleObject {
@@ -126,11 +147,12 @@ interface StorageDecl {
 interface LoadedCheckpoint {
   readonly format: 'legacy' | 'zip';
   readonly root: PickleValue;
+  /** Every root storage the pickle declared. */
+  readonly decls: ReadonlyMap<string, StorageDecl>;
+  /** The bytes of a declared root storage (read, or inflated, only when asked for). */
   readonly storageBytes: (key: string) => Uint8Array;
   readonly littleEndian: boolean;
   readonly locations: ReadonlySet<string>;
-  /** Size of the checkpoint file in bytes; no tensor may have more elements than this. */
-  readonly fileBytes: number;
 }
 
 /** persistentLoad for torch's storage ids; registers each root storage in `decls`. */
@@ -311,10 +333,10 @@ function readLegacy(bytes: Uint8Array, file: string): LoadedCheckpoint {
   return {
     format: 'legacy',
     root: main.value,
+    decls,
     storageBytes: (key) => records.get(key) as Uint8Array,
     littleEndian,
     locations,
-    fileBytes: bytes.length,
   };
 }
 
@@ -331,16 +353,10 @@ function truncatedStorage(
   );
 }
 
-function readZip(bytes: Uint8Array, file: string): LoadedCheckpoint {
-  // Pass 1: list the entries (the central directory only).
-  const names: string[] = [];
-  const maxEntries = Math.floor(bytes.length / 46) + 1; // a central directory entry is >= 46 bytes
-  unzip(bytes, file, (info) => {
-    if (names.length >= maxEntries)
-      throw zipError(file, 'its central directory lists more entries than fit in the file');
-    names.push(info.name);
-    return false;
-  });
+function readZip(bytes: Uint8Array, file: string, budget: Budget): LoadedCheckpoint {
+  // The central directory only; no record is inflated until it is needed.
+  const zip = new ZipArchive(bytes, (what, cause) => zipError(file, what, cause));
+  const names = zip.names;
   const pickles = names.filter((n) => n === 'data.pkl' || n.endsWith('/data.pkl')).sort((a, b) => a.length - b.length);
   const pkl = pickles[0];
   if (pkl === undefined) {
@@ -355,67 +371,61 @@ function readZip(bytes: Uint8Array, file: string): LoadedCheckpoint {
     );
   }
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
-  if (names.includes(`${prefix}constants.pkl`) || names.some((n) => n.startsWith(`${prefix}code/`))) {
+  if (zip.has(`${prefix}constants.pkl`) || names.some((n) => n.startsWith(`${prefix}code/`))) {
     throw zipError(
       file,
       'it is a TorchScript archive (torch.jit.save); save the weights with torch.save(model.state_dict(), path) instead',
     );
   }
 
-  // Pass 2: extract data.pkl, byteorder and the storage records.
-  const dataPrefix = `${prefix}data/`;
-  const files = unzip(bytes, file, (info) => {
-    const wanted = info.name === pkl || info.name === `${prefix}byteorder` || info.name.startsWith(dataPrefix);
-    if (!wanted) return false;
-    if (info.compression === 0 ? info.originalSize !== info.size : info.originalSize > info.size * 1100 + 1024) {
-      throw zipError(
-        file,
-        `record '${printable(info.name)}' claims ${info.originalSize} bytes from ${info.size} compressed bytes, which is impossible`,
-      );
-    }
-    return true;
-  });
-  const byteorder = files[`${prefix}byteorder`];
-  const littleEndian = byteorder === undefined || String.fromCharCode(...byteorder.subarray(0, 16)) !== 'big';
+  const byteorderSize = zip.has(`${prefix}byteorder`) ? zip.entry(`${prefix}byteorder`).originalSize : 0;
+  const byteorder = byteorderSize > 0 && byteorderSize <= 16 ? zip.read(`${prefix}byteorder`) : undefined;
+  const littleEndian = byteorder === undefined || String.fromCharCode(...byteorder) !== 'big';
+  const pklEntry = zip.entry(pkl);
+  if (pklEntry.compression !== 0) budget.charge(pklEntry.originalSize, `record '${printable(pkl)}'`);
   const decls = new Map<string, StorageDecl>();
   const locations = new Set<string>();
-  const main = unpickle(files[pkl] as Uint8Array, {
+  const main = unpickle(zip.read(pkl), {
     record: pkl,
     persistentLoad: storageLoader(decls, locations, pkl),
   });
-  for (const key of decls.keys()) {
-    if (files[dataPrefix + key] === undefined) {
+  const dataPrefix = `${prefix}data/`;
+  for (const [key, decl] of decls) {
+    const name = dataPrefix + key;
+    if (!zip.has(name)) {
       throw new CheckpointFormatError(
-        `${file}: record '${printable(dataPrefix + key)}' is missing from the archive; the file is truncated or corrupt.`,
-        { record: printable(dataPrefix + key) },
+        `${file}: record '${printable(name)}' is missing from the archive; the file is truncated or corrupt.`,
+        { record: printable(name) },
+      );
+    }
+    const size = zip.entry(name).originalSize;
+    const nbytes = decl.numel * ELEMENT_SIZE[decl.dtype];
+    if (size !== nbytes) {
+      throw new CheckpointFormatError(
+        `${file}: record '${printable(name)}' holds ${size} bytes but the pickle declares storage '${printable(key)}' as ${decl.numel} x ${decl.dtype} (${nbytes} bytes); the file is corrupt.`,
+        { record: printable(name) },
       );
     }
   }
+  const inflated = new Map<string, Uint8Array>();
   return {
     format: 'zip',
     root: main.value,
-    storageBytes: (key) => files[dataPrefix + key] as Uint8Array,
+    decls,
+    storageBytes: (key) => {
+      let data = inflated.get(key);
+      if (data === undefined) {
+        const name = dataPrefix + key;
+        const entry = zip.entry(name);
+        if (entry.compression !== 0) budget.charge(entry.originalSize, `storage record '${printable(name)}'`);
+        data = zip.read(name);
+        inflated.set(key, data);
+      }
+      return data;
+    },
     littleEndian,
     locations,
-    fileBytes: bytes.length,
   };
-}
-
-function unzip(
-  bytes: Uint8Array,
-  file: string,
-  filter: (info: { name: string; size: number; originalSize: number; compression: number }) => boolean,
-): Record<string, Uint8Array> {
-  try {
-    return unzipSync(bytes, { filter });
-  } catch (e) {
-    if (e instanceof BagNetConvertError) throw e;
-    throw zipError(
-      file,
-      `it is not a readable zip archive (${e instanceof Error ? e.message : String(e)}); it is truncated or corrupt`,
-      e,
-    );
-  }
 }
 
 function zipError(file: string, what: string, cause?: unknown): CheckpointFormatError {
@@ -430,7 +440,7 @@ const WRAPPER_KEYS: readonly StateDictWrapperKey[] = ['state_dict', 'model', 'mo
 const MODULE_PREFIX = 'module.';
 const NUM_BATCHES_TRACKED = 'num_batches_tracked';
 
-function buildStateDict(loaded: LoadedCheckpoint, file: string): TorchCheckpointInfo {
+function buildStateDict(loaded: LoadedCheckpoint, file: string, budget: Budget): TorchCheckpointInfo {
   const root = loaded.root;
   if (!(root instanceof Map)) {
     throw new CheckpointFormatError(
@@ -470,7 +480,9 @@ function buildStateDict(loaded: LoadedCheckpoint, file: string): TorchCheckpoint
   }
 
   const modulePrefix = entries.every(([key]) => key.startsWith(MODULE_PREFIX));
-  const stateDict: StateDict = new Map();
+  // Plan every view first (bounds, no stride 0, no overlaps, the budget), then read: nothing is
+  // allocated for a file that would be refused, and a view used under several keys is read once.
+  const plans: [string, ViewPlan][] = [];
   let hadNumBatchesTracked = false;
   for (const [rawKey, ref] of entries) {
     const key = modulePrefix ? rawKey.slice(MODULE_PREFIX.length) : rawKey;
@@ -478,7 +490,26 @@ function buildStateDict(loaded: LoadedCheckpoint, file: string): TorchCheckpoint
       hadNumBatchesTracked = true;
       continue;
     }
-    stateDict.set(key, materialize(ref, rawKey, loaded, file));
+    plans.push([key, planView(ref, rawKey, loaded, file)]);
+  }
+  const unique = checkOverlaps(
+    plans.map(([, plan]) => plan),
+    file,
+  );
+  let outputBytes = 0;
+  for (const plan of unique.values()) outputBytes += plan.numel * 4;
+  budget.charge(outputBytes, `reading ${unique.size} distinct tensors as float32`);
+
+  const read = new Map<string, Float32Array>();
+  const stateDict: StateDict = new Map();
+  for (const [key, plan] of plans) {
+    let data = read.get(plan.signature);
+    if (data === undefined) {
+      const bytes = loaded.storageBytes(plan.rootKey);
+      data = toFloat32(bytes, plan.dtype, loaded.littleEndian, plan.start, plan.shape, plan.stride, plan.numel);
+      read.set(plan.signature, data);
+    }
+    stateDict.set(key, { shape: Object.freeze([...plan.shape]), dtype: plan.dtype, data });
   }
   return {
     stateDict,
@@ -492,7 +523,30 @@ function buildStateDict(loaded: LoadedCheckpoint, file: string): TorchCheckpoint
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function materialize(ref: TorchTensorRef, key: string, loaded: LoadedCheckpoint, file: string): TorchTensor {
+/** Where a tensor's elements lie in its root storage, checked before anything is read. */
+interface ViewPlan {
+  readonly key: string;
+  readonly rootKey: string;
+  readonly dtype: TorchDType;
+  /** Index of the first element in the root storage. */
+  readonly start: number;
+  /** Index of the last element in the root storage (start - 1 when empty). */
+  readonly last: number;
+  readonly numel: number;
+  readonly shape: readonly number[];
+  readonly stride: readonly number[];
+  /** Equal for views that read the same elements in the same order. */
+  readonly signature: string;
+  readonly describe: string;
+}
+
+/**
+ * Checks one tensor's view against its storage: it must lie inside the (view of the) storage, no
+ * dimension of more than one element may have stride 0, and no two of its elements may share a
+ * storage element. A BagNet's weights need none of these; refusing them bounds what is read by
+ * the bytes of the storages.
+ */
+function planView(ref: TorchTensorRef, key: string, loaded: LoadedCheckpoint, file: string): ViewPlan {
   const storage = ref.storage;
   if (!(storage instanceof StorageRef)) {
     throw new CheckpointFormatError(
@@ -502,48 +556,91 @@ function materialize(ref: TorchTensorRef, key: string, loaded: LoadedCheckpoint,
       },
     );
   }
-  const { dtype } = storage;
-  const size = ELEMENT_SIZE[dtype];
-  const bytes = loaded.storageBytes(storage.rootKey);
-  const rootNumel = Math.floor(bytes.length / size);
+  const { dtype, rootKey } = storage;
+  const rootNumel = (loaded.decls.get(rootKey) as StorageDecl).numel;
   const available = storage.viewNumel ?? rootNumel - storage.viewOffset;
   const shape = ref.shape;
   const stride = ref.stride;
+  const describe = `tensor '${printable(key)}' (shape [${shape.join(', ')}], strides [${stride.join(', ')}], offset ${ref.storageOffset}, ${dtype})`;
+  const fail = (what: string): CheckpointFormatError =>
+    new CheckpointFormatError(`${file}: ${describe} ${what}`, { record: printable(key) });
 
   let numel = 1;
-  let extent = ref.storageOffset; // index of the last element, relative to the (view of the) storage
-  for (let d = 0; d < shape.length; d++) {
-    numel *= shape[d] as number;
-    extent += ((shape[d] as number) - 1) * (stride[d] as number);
-  }
-  const describe = `tensor '${printable(key)}' (shape [${shape.join(', ')}], strides [${stride.join(', ')}], offset ${ref.storageOffset}, ${dtype})`;
-  if (
-    numel > 0 &&
-    (!Number.isSafeInteger(extent) || extent >= available || storage.viewOffset + available > rootNumel)
-  ) {
-    throw new CheckpointFormatError(
-      `${file}: ${describe} reads up to element ${extent} but storage '${printable(storage.rootKey)}' holds ${available} elements (${bytes.length} bytes); the file is truncated or corrupt.`,
-      { record: key },
-    );
-  }
-  // Broadcast (stride 0) tensors may have more elements than their storage; refuse sizes
-  // that no file of this size can mean, before allocating anything.
-  if (numel > Math.max(loaded.fileBytes, bytes.length)) {
-    throw new CheckpointFormatError(
-      `${file}: ${describe} has ${numel} elements, more than the ${loaded.fileBytes} bytes of the file; refusing to allocate it. The file is corrupt or hostile.`,
-      { record: key },
-    );
-  }
-  const data = toFloat32(
-    bytes,
+  for (const n of shape) numel *= n;
+  const start = storage.viewOffset + ref.storageOffset;
+  const base = {
+    key,
+    rootKey,
     dtype,
-    loaded.littleEndian,
-    storage.viewOffset + ref.storageOffset,
+    start,
     shape,
     stride,
+    describe,
+  };
+  if (numel === 0) return { ...base, last: start - 1, numel: 0, signature: `${rootKey}:empty:${shape.join(',')}` };
+
+  // Sorted by stride, each dimension must step past everything the smaller ones span: then no
+  // two indices address the same element, and the view spans `span` elements.
+  const dims = shape.map((n, d) => ({ n, s: stride[d] as number })).filter(({ n }) => n > 1);
+  dims.sort((a, b) => a.s - b.s);
+  let span = 1;
+  for (const { n, s } of dims) {
+    if (s === 0) {
+      throw fail(
+        'is a broadcast view (stride 0): its elements repeat one storage element. No BagNet weight is stored this way; re-save the tensor with .contiguous().',
+      );
+    }
+    if (s < span) {
+      throw fail(
+        'is a self-overlapping view: several of its elements are the same storage element. No BagNet weight is stored this way; re-save the tensor with .contiguous().',
+      );
+    }
+    span += s * (n - 1);
+    if (!Number.isSafeInteger(span)) break;
+  }
+  const extent = ref.storageOffset + span - 1; // last element, relative to the (view of the) storage
+  if (!Number.isSafeInteger(extent) || extent >= available || storage.viewOffset + available > rootNumel) {
+    throw new CheckpointFormatError(
+      `${file}: ${describe} reads up to element ${extent} but storage '${printable(rootKey)}' holds ${available} elements (${available * ELEMENT_SIZE[dtype]} bytes); the file is truncated or corrupt.`,
+      { record: key },
+    );
+  }
+  return {
+    ...base,
+    last: start + span - 1,
     numel,
-  );
-  return { shape: Object.freeze([...shape]), dtype, data };
+    signature: `${rootKey}:${start}:${shape.join(',')}:${stride.join(',')}`,
+  };
+}
+
+/**
+ * Refuses tensors that share storage elements, unless they are the same view (the same tensor
+ * saved under two keys, which is read once). Returns the distinct views by signature.
+ */
+function checkOverlaps(plans: readonly ViewPlan[], file: string): Map<string, ViewPlan> {
+  const unique = new Map<string, ViewPlan>();
+  for (const plan of plans) if (!unique.has(plan.signature)) unique.set(plan.signature, plan);
+  const byStorage = new Map<string, ViewPlan[]>();
+  for (const plan of unique.values()) {
+    if (plan.numel === 0) continue;
+    const list = byStorage.get(plan.rootKey);
+    if (list === undefined) byStorage.set(plan.rootKey, [plan]);
+    else list.push(plan);
+  }
+  for (const [rootKey, list] of byStorage) {
+    list.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < list.length; i++) {
+      const a = list[i - 1] as ViewPlan;
+      const b = list[i] as ViewPlan;
+      if (b.start <= a.last) {
+        throw new CheckpointFormatError(
+          `${file}: ${b.describe} overlaps ${a.describe} in storage '${printable(rootKey)}' (elements ${b.start}..${b.last} and ${a.start}..${a.last}). Tensors whose elements overlap are refused: no BagNet needs them, and each would be a copy of the same bytes. Re-save the weights with .clone() per tensor.`,
+          { record: printable(b.key) },
+        );
+      }
+    }
+  }
+  return unique;
 }
 
 /** Reads `numel` elements in C order from a strided view and converts them to float32. */

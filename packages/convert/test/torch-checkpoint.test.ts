@@ -16,8 +16,13 @@ import { describe, test } from 'node:test';
 
 import { unzipSync, zipSync } from 'fflate';
 
+import { BagNetError } from '@bagnet-vis/core';
+
+import { float32Bytes, stateDictPickle, torchZip } from '../../../test/bad-inputs/pickle-writer.js';
+import type { TensorEntry } from '../../../test/bad-inputs/pickle-writer.js';
 import {
   BagNetConvertError,
+  CheckpointBudgetError,
   CheckpointFormatError,
   inspectTorchCheckpoint,
   readTorchCheckpoint,
@@ -105,7 +110,7 @@ describe('readTorchCheckpoint: dtypes and views (exact values)', () => {
     const sd = readTorchCheckpoint(read(new URL('views_zip.pth', HERE)));
     const a = sd.get('shared_a')!;
     const b = sd.get('shared_b')!;
-    assert.equal(a.data[10], b.data[0]);
+    assert.deepEqual([a.data.length, b.data.length], [10, 10]);
     assert.notEqual(a.data.buffer, b.data.buffer);
   });
 
@@ -488,5 +493,115 @@ describe('readTorchCheckpoint: damaged and foreign files', () => {
     const keys = [0x80, 2, 0x5d, 0x2e];
     const data = Uint8Array.from([...magic, ...protocol, ...sysInfo, ...main, ...keys]);
     assertFormatError(() => readTorchCheckpoint(data), 'int entry', /state_dict entry 'w' is 1, not a tensor/);
+  });
+});
+
+describe('readTorchCheckpoint: views and the memory budget', () => {
+  const w = (values: number[]) => float32Bytes(values);
+  const sixteen = Array.from({ length: 16 }, (_, i) => i);
+  const zipOf = (entries: TensorEntry[], records: Record<string, Uint8Array>) =>
+    torchZip(stateDictPickle(entries), records);
+
+  test('the same view under two keys is read once and shared', () => {
+    const sd = readTorchCheckpoint(
+      zipOf(
+        [
+          { key: 'a', storage: '0', numel: 16, shape: [4, 4], stride: [4, 1] },
+          { key: 'b', storage: '0', numel: 16, shape: [4, 4], stride: [4, 1] },
+        ],
+        { '0': w(sixteen) },
+      ),
+    );
+    assert.equal(sd.get('a')!.data, sd.get('b')!.data);
+    assert.deepEqual([...sd.get('b')!.data], sixteen);
+  });
+
+  test('overlapping views of one storage are refused, adjacent ones read', () => {
+    const adjacent = readTorchCheckpoint(
+      zipOf(
+        [
+          { key: 'a', storage: '0', numel: 16, shape: [8], stride: [1] },
+          { key: 'b', storage: '0', numel: 16, shape: [8], stride: [1], offset: 8 },
+        ],
+        { '0': w(sixteen) },
+      ),
+    );
+    assert.deepEqual([...adjacent.get('b')!.data], sixteen.slice(8));
+    assertFormatError(
+      () =>
+        readTorchCheckpoint(
+          zipOf(
+            [
+              { key: 'a', storage: '0', numel: 16, shape: [8], stride: [1] },
+              { key: 'b', storage: '0', numel: 16, shape: [8], stride: [1], offset: 7 },
+            ],
+            { '0': w(sixteen) },
+          ),
+        ),
+      'overlap',
+      /tensor 'b' .* overlaps tensor 'a' .* in storage '0' \(elements 7\.\.14 and 0\.\.7\)/,
+    );
+  });
+
+  test('broadcast (stride 0) and self-overlapping views are refused', () => {
+    assertFormatError(
+      () =>
+        readTorchCheckpoint(
+          zipOf([{ key: 'x', storage: '0', numel: 16, shape: [4, 4], stride: [1, 0] }], { '0': w(sixteen) }),
+        ),
+      'stride 0',
+      /tensor 'x' \(shape \[4, 4\], strides \[1, 0\].* is a broadcast view \(stride 0\)/,
+    );
+    assertFormatError(
+      () =>
+        readTorchCheckpoint(
+          zipOf([{ key: 'x', storage: '0', numel: 16, shape: [4, 4], stride: [2, 1] }], { '0': w(sixteen) }),
+        ),
+      'self-overlap',
+      /tensor 'x' .* is a self-overlapping view/,
+    );
+    // A dimension of size 1 may have any stride (torch writes such strides).
+    const sd = readTorchCheckpoint(
+      zipOf([{ key: 'x', storage: '0', numel: 16, shape: [1, 16], stride: [0, 1] }], { '0': w(sixteen) }),
+    );
+    assert.deepEqual([...sd.get('x')!.data], sixteen);
+  });
+
+  test('maxBytes: over the budget is a CheckpointBudgetError before allocating, within it reads', () => {
+    const bytes = zipOf([{ key: 'x', storage: '0', numel: 16, shape: [16], stride: [1] }], { '0': w(sixteen) });
+    assert.throws(
+      () => readTorchCheckpoint(bytes, { maxBytes: 63 }),
+      (e: unknown) =>
+        e instanceof CheckpointBudgetError &&
+        e instanceof CheckpointFormatError &&
+        e instanceof BagNetError &&
+        e.limit === 63 &&
+        e.requested === 64 &&
+        /needs 64 bytes, but only 63 of the reader's 63-byte budget \(option maxBytes\) remain/.test(e.message),
+    );
+    assert.equal(readTorchCheckpoint(bytes, { maxBytes: 64 }).get('x')!.data.length, 16);
+  });
+
+  test('only referenced zip records are inflated: an unreferenced corrupt record is never read', () => {
+    const files = unzipSync(
+      zipOf([{ key: 'x', storage: '0', numel: 4, shape: [4], stride: [1] }], { '0': w([1, 2, 3, 4]) }),
+    );
+    files['archive/data/junk'] = new Uint8Array(4096).fill(7);
+    const zip = zipSync(files, { level: 6 });
+    // Corrupt the deflate data of the junk record: reading it would fail.
+    const at = Buffer.from(zip).indexOf('archive/data/junk') + 'archive/data/junk'.length;
+    zip.fill(0xff, at, at + 8);
+    assert.deepEqual([...readTorchCheckpoint(zip).get('x')!.data], [1, 2, 3, 4]);
+  });
+
+  test('a record whose size differs from its declared storage is refused', () => {
+    assertFormatError(
+      () =>
+        readTorchCheckpoint(
+          zipOf([{ key: 'x', storage: '0', numel: 5, shape: [4], stride: [1] }], { '0': w([1, 2, 3, 4]) }),
+        ),
+      'record size',
+      /record 'archive\/data\/0' holds 16 bytes but the pickle declares storage '0' as 5 x float32 \(20 bytes\)/,
+    );
   });
 });
