@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { BagNetConvertError } from '@bagnet-vis/convert';
-import { BagNetError, parseModelJson } from '@bagnet-vis/core';
+import { BagNetError, parseModelJson, printable } from '@bagnet-vis/core';
 
 import type { Command } from './command.js';
 import { benchCommand } from './commands/bench.js';
@@ -19,7 +19,7 @@ import { explainCommand } from './commands/explain.js';
 import { infoCommand } from './commands/info.js';
 import { trainCommand } from './commands/train.js';
 import { CliError, UsageError } from './errors.js';
-import { printable, processIO, Progress } from './terminal.js';
+import { processIO, Progress } from './terminal.js';
 import type { CliIO } from './terminal.js';
 
 /** The subcommands, in the order `bagnet --help` lists them. */

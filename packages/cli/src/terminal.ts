@@ -3,19 +3,6 @@
  * run commands in-process and capture both.
  */
 
-// C0/C1 controls, DEL and the bidirectional overrides.
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
-/**
- * Text from a model file (a label, provenance notes) as it may be printed: control characters and
- * bidi overrides escaped (`\u001b`), so a label cannot clear the screen, retitle the terminal or
- * reorder a line.
- */
-export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 /** `text` broken into lines of at most `width` characters at spaces (for help texts). */
 export function wrap(text: string, width: number): string {
   const lines: string[] = [];

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 
 import { PNG } from 'pngjs';
 
-import { EvidenceMap, PatchGeometry } from '@bagnet-vis/core';
+import { clipScale, EvidenceMap, PatchGeometry } from '@bagnet-vis/core';
 import { IMAGENET_LABELS } from '@bagnet-vis/convert';
 
 import { CliError } from '../src/errors.js';
@@ -15,7 +15,7 @@ import { explanationJson, float32Json } from '../src/explain/explanation-json.js
 import { patchEvidencePerPixel } from '../src/explain/pixel-evidence.js';
 import { resolveClass } from '../src/explain/resolve-class.js';
 import { drawText, fitText, GLYPH_HEIGHT, textWidth } from '../src/render/bitmap-font.js';
-import { absPercentile, DIVERGING_LUT, lutIndex } from '../src/render/colormap.js';
+import { DIVERGING_LUT, lutIndex } from '../src/render/colormap.js';
 import { renderExplanationPng } from '../src/render/explanation-png.js';
 
 describe('float32Json', () => {
@@ -38,14 +38,34 @@ describe('float32Json', () => {
     const geometry = new PatchGeometry(9, 8, 17, 9, 2, 1);
     const ev = new EvidenceMap({ logitMap: Float32Array.of(1, 2, 3, 4), geometry, labels: ['a', 'b'] });
     const json = JSON.parse(explanationJson(ev, ev.topClasses(1))) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(json), ['logits', 'logitMap', 'top']);
+    assert.deepEqual(Object.keys(json), ['logits', 'logitMap', 'top', 'evidence']);
     assert.deepEqual(json['logits'], [2, 3]);
     assert.deepEqual(json['logitMap'], { shape: [2, 1, 2], data: [1, 2, 3, 4] });
     assert.deepEqual(Object.keys((json['top'] as object[])[0]!), ['index', 'label', 'logit', 'probability']);
+    const data = Float32Array.of(0.25, -1);
     const withHeatmap = JSON.parse(
-      explanationJson(ev, [], { classIndex: 1, height: 1, width: 2, data: Float32Array.of(0.25, -1) }),
+      explanationJson(ev, [], { classIndex: 1, height: 1, width: 2, data, clip: clipScale(data) }, undefined, 0),
     ) as Record<string, unknown>;
-    assert.deepEqual(withHeatmap['heatmap'], { class: 1, shape: [1, 2], data: [0.25, -1] });
+    assert.deepEqual(withHeatmap['heatmap'], {
+      class: 1,
+      shape: [1, 2],
+      data: [0.25, -1],
+      clip: { percentile: 99, limit: 0.25 + 0.99 * 0.75 },
+    });
+    // The class's derived numbers are core's, exactly (float64 written to round-trip).
+    const c = ev.classEvidence(0);
+    assert.deepEqual(withHeatmap['evidence'], {
+      class: 0,
+      label: 'a',
+      logit: 2,
+      bias: 0,
+      clip: { percentile: 99, limit: c.clip().limit },
+      for: { sum: c.split.positive, patches: 2 },
+      against: { sum: 0, patches: 0 },
+      contribution: [...c.contributions],
+      rank: [2, 1],
+      share: [...c.shares],
+    });
   });
 });
 
@@ -101,14 +121,6 @@ describe('the PNG figure', () => {
     );
     assert.deepEqual(rgb(-2), rgb(-100));
     assert.equal(g0, DIVERGING_LUT[1]);
-    assert.equal(
-      absPercentile(
-        Float32Array.from({ length: 100 }, (_, i) => i - 50),
-        99,
-      ),
-      49,
-    );
-    assert.equal(absPercentile(Float32Array.of(NaN), 99), 0);
   });
 
   test('bitmap font: text is drawn, measured and shortened', () => {
@@ -129,7 +141,16 @@ describe('the PNG figure', () => {
     const h = 16;
     const rgb = new Uint8Array(w * h * 3).fill(128);
     const values = Float32Array.from({ length: w * h }, (_, i) => (i % w < 12 ? -1 : 1));
-    const bytes = renderExplanationPng({ rgb, width: w, height: h, values, title: 't', subtitle: 's', quantity: 'q' });
+    const bytes = renderExplanationPng({
+      rgb,
+      width: w,
+      height: h,
+      values,
+      title: 't',
+      subtitle: 's',
+      quantity: 'q',
+      clip: clipScale(values),
+    });
     const img = PNG.sync.read(Buffer.from(bytes));
     assert.ok(img.width >= 2 * w * 8 && img.height > h * 8, `${img.width}×${img.height}`);
     const colours = new Set<string>();

@@ -13,12 +13,18 @@ function escapeUnprintable(text: string): string {
 }
 
 /**
- * Text from an untrusted file as it may appear in a message: control and bidi characters escaped,
- * at most `max` characters. @internal
+ * Text from an untrusted file (a label, a weight name, provenance notes) as it may appear in a
+ * message or on a terminal: C0/C1 control characters, DEL and bidi overrides escaped (`\u001b`),
+ * so it cannot move the cursor, recolour a terminal or reorder a line; cut to `max` characters
+ * (default: no limit). The one escaping rule of the project.
  */
+export function printable(text: string, max = Infinity): string {
+  return escapeUnprintable(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
+/** {@link printable} for messages: `undefined` spelled out, at most `max` characters. @internal */
 export function brief(text: string | undefined, max = 120): string {
-  const t = text ?? 'undefined';
-  return escapeUnprintable(t.length > max ? `${t.slice(0, max)}…` : t);
+  return printable(text ?? 'undefined', max);
 }
 
 /** Base class of every error this package throws on purpose. */

@@ -6,8 +6,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor1D, Tensor3D } from '@tensorflow/tfjs-core';
 
-import type { PatchGeometry, PatchRect } from './architecture.js';
+import type { PatchGeometry } from './architecture.js';
 import { BagNetInputError } from './errors.js';
+import { ClassEvidence } from './evidence/class-evidence.js';
+import type { EvidenceSplit, PatchEvidence } from './evidence/class-evidence.js';
+
+export type { EvidenceSplit, PatchEvidence } from './evidence/class-evidence.js';
 
 /** One class of {@link EvidenceMap.topClasses}. */
 export interface ClassScore {
@@ -15,37 +19,6 @@ export interface ClassScore {
   readonly label: string;
   readonly logit: number;
   readonly probability: number;
-}
-
-/** One patch of {@link EvidenceMap.topPatches}. */
-export interface PatchEvidence {
-  /** 1-based rank within the requested order. */
-  readonly rank: number;
-  readonly row: number;
-  readonly col: number;
-  /** The image rectangle (q × q) the patch covers. */
-  readonly rect: PatchRect;
-  /** The patch's class logit E[row, col, c] (the map value). */
-  readonly logit: number;
-  /** The patch's additive contribution to the image logit: (E − bias) / cells. */
-  readonly contribution: number;
-  /** contribution / (total positive − total negative contribution): signed share of all evidence. */
-  readonly share: number;
-}
-
-/** A class logit split into its parts: `logit = bias + positive + negative`. */
-export interface EvidenceSplit {
-  readonly classIndex: number;
-  readonly logit: number;
-  /** The head bias of the class (0 when unknown). */
-  readonly bias: number;
-  /** Sum of the positive patch contributions. */
-  readonly positive: number;
-  /** Sum of the negative patch contributions (≤ 0). */
-  readonly negative: number;
-  /** Number of patches with positive / negative contribution. */
-  readonly positiveCount: number;
-  readonly negativeCount: number;
 }
 
 /** Data to construct an {@link EvidenceMap} from (e.g. a precomputed or serialised result). */
@@ -75,6 +48,7 @@ export class EvidenceMap {
   #tensors: { map?: Tensor3D; logits?: Tensor1D } = {};
   #disposed = false;
   #probabilities?: Float32Array;
+  #classes = new Map<number, ClassEvidence>();
 
   constructor(data: EvidenceMapData) {
     const { geometry, labels, logitMap } = data;
@@ -136,9 +110,14 @@ export class EvidenceMap {
       .map((index) => ({ index, label: this.labels[index]!, logit: this.logits[index]!, probability: p[index]! }));
   }
 
+  /** Whether `classIndex` is a valid class of this map (an integer from 0 to numClasses − 1). */
+  hasClass(classIndex: unknown): classIndex is number {
+    return Number.isInteger(classIndex) && (classIndex as number) >= 0 && (classIndex as number) < this.numClasses;
+  }
+
   /** Throws unless `classIndex` is a valid class. */
   checkClass(classIndex: number): void {
-    if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.numClasses) {
+    if (!this.hasClass(classIndex)) {
       throw new BagNetInputError(
         `Class index ${String(classIndex)} is out of range: this model has ${this.numClasses} classes (0–${this.numClasses - 1}).`,
       );
@@ -161,60 +140,39 @@ export class EvidenceMap {
     return this.logitMap[(row * this.geometry.cols + col) * this.numClasses + classIndex]!;
   }
 
+  /**
+   * Every number derived from one class: per-cell contributions, ranks, shares, the for/against
+   * split, the distribution and the colour scale (see {@link ClassEvidence}). Computed once per
+   * class and cached; views read it instead of recomputing.
+   */
+  classEvidence(classIndex: number): ClassEvidence {
+    this.checkClass(classIndex);
+    let c = this.#classes.get(classIndex);
+    if (c === undefined) {
+      c = new ClassEvidence({
+        classIndex,
+        label: this.labels[classIndex]!,
+        logit: this.logits[classIndex]!,
+        bias: this.bias[classIndex]!,
+        values: this.classMap(classIndex),
+        geometry: this.geometry,
+      });
+      this.#classes.set(classIndex, c);
+    }
+    return c;
+  }
+
   /** Splits the class logit into head bias, positive and negative patch contributions. */
   evidenceSplit(classIndex: number): EvidenceSplit {
-    const map = this.classMap(classIndex);
-    const bias = this.bias[classIndex]!;
-    const n = map.length;
-    let positive = 0;
-    let negative = 0;
-    let positiveCount = 0;
-    let negativeCount = 0;
-    for (const v of map) {
-      const c = (v - bias) / n;
-      if (c > 0) {
-        positive += c;
-        positiveCount++;
-      } else if (c < 0) {
-        negative += c;
-        negativeCount++;
-      }
-    }
-    return { classIndex, logit: this.logits[classIndex]!, bias, positive, negative, positiveCount, negativeCount };
+    return this.classEvidence(classIndex).split;
   }
 
   /**
    * The k patches with the most (`'most'`, highest logit first) or least (`'least'`, lowest
-   * first) evidence for a class.
+   * first) evidence for a class; ties in cell order (top-left first).
    */
   topPatches(classIndex: number, k = 5, order: 'most' | 'least' = 'most'): PatchEvidence[] {
-    if (order !== 'most' && order !== 'least') {
-      throw new BagNetInputError(`topPatches order must be 'most' or 'least', got ${JSON.stringify(order)}.`);
-    }
-    if (!Number.isInteger(k) || k < 0)
-      throw new BagNetInputError(`topPatches k must be a non-negative integer, got ${String(k)}.`);
-    const map = this.classMap(classIndex);
-    const split = this.evidenceSplit(classIndex);
-    const total = split.positive - split.negative;
-    const sign = order === 'most' ? -1 : 1;
-    const { cols } = this.geometry;
-    return Array.from(map.keys())
-      .sort((a, b) => sign * (map[a]! - map[b]!) || a - b)
-      .slice(0, Math.min(k, map.length))
-      .map((i, r) => {
-        const row = Math.floor(i / cols);
-        const col = i % cols;
-        const contribution = (map[i]! - split.bias) / map.length;
-        return {
-          rank: r + 1,
-          row,
-          col,
-          rect: this.geometry.cellRect(row, col),
-          logit: map[i]!,
-          contribution,
-          share: total > 0 ? contribution / total : 0,
-        };
-      });
+    return this.classEvidence(classIndex).top(k, order);
   }
 
   /** Whether {@link dispose} has been called. */

@@ -39,11 +39,28 @@ export {
   BagNetError,
   BagNetFormatError,
   BagNetInputError,
+  printable,
   raceAbort,
   throwIfAborted,
 } from './errors.js';
 export { EvidenceMap } from './evidence-map.js';
-export type { ClassScore, EvidenceMapData, EvidenceSplit, PatchEvidence } from './evidence-map.js';
+export type { ClassScore, EvidenceMapData } from './evidence-map.js';
+export { ClassEvidence, patchContribution } from './evidence/class-evidence.js';
+export type {
+  ClassEvidenceInput,
+  EvidenceDistribution,
+  EvidenceSplit,
+  PatchEvidence,
+} from './evidence/class-evidence.js';
+export {
+  absPercentile,
+  clipPercentileOf,
+  clipScale,
+  DEFAULT_CLIP_PERCENTILE,
+  sharedClassClipScale,
+  sharedClipScale,
+} from './evidence/clip-scale.js';
+export type { ClipScale, EvidenceDomain } from './evidence/clip-scale.js';
 export {
   filesReader,
   FORMAT_WRITER,

@@ -4,8 +4,8 @@ export { EVIDENCE_SIGNS, lutPosition, paintEvidence } from './heatmap/evidence-p
 export type { EvidenceSign, PaintOptions } from './heatmap/evidence-painter.js';
 export { PatchGalleryElement } from './gallery/gallery.element.js';
 export type { GalleryShow, GalleryTile } from './gallery/gallery.element.js';
-export { EvidenceBarElement, evidenceDistribution } from './evidence-bar/evidence-bar.element.js';
-export type { ClassEvidenceRow, EvidenceBarView, EvidenceDistribution } from './evidence-bar/evidence-bar.element.js';
+export { EvidenceBarElement } from './evidence-bar/evidence-bar.element.js';
+export type { ClassEvidenceRow, EvidenceBarView } from './evidence-bar/evidence-bar.element.js';
 export { BagNetExplainerElement } from './explainer/explainer.element.js';
 export { EvidenceViewElement } from './shared/evidence-view.js';
 export type { ViewData } from './shared/evidence-view.js';
@@ -19,8 +19,6 @@ export {
   SEQUENTIAL_COLORMAPS,
 } from './shared/colormap.js';
 export type { Colormap, ColormapName, DivergingColormapName, SequentialColormapName } from './shared/colormap.js';
-export { absPercentile, clippedDomain, sharedDomain } from './shared/evidence-scale.js';
-export type { EvidenceDomain } from './shared/evidence-scale.js';
 export { explanationContext } from './shared/context.js';
 export type { Explanation, ExplanationActions } from './shared/context.js';
 export type { LoadStatus } from './shared/evidence-loader.js';

@@ -4,16 +4,9 @@
  * the data (evidence map, image, model) is replaced on every call.
  */
 import { BagNetInputError } from '@bagnet-vis/core';
-import type { BagNet, BagNetImageInput, EvidenceMap } from '@bagnet-vis/core';
+import type { BagNet, BagNetImageInput, EvidenceDomain, EvidenceMap } from '@bagnet-vis/core';
 import { colormap } from '@bagnet-vis/elements';
-import type {
-  CellRef,
-  EvidenceBarView,
-  EvidenceDomain,
-  EvidenceSign,
-  GalleryShow,
-  HeatmapResolution,
-} from '@bagnet-vis/elements';
+import type { CellRef, EvidenceBarView, EvidenceSign, GalleryShow, HeatmapResolution } from '@bagnet-vis/elements';
 
 /** Options every view takes. */
 export interface ViewOptions {

@@ -5,7 +5,15 @@
  */
 import { basename } from 'node:path';
 
-import { BACKENDS, patchRobustness, pickBestBackend, ROBUSTNESS_METHODS, useBackend } from '@bagnet-vis/core';
+import {
+  BACKENDS,
+  clipScale,
+  patchRobustness,
+  pickBestBackend,
+  printable,
+  ROBUSTNESS_METHODS,
+  useBackend,
+} from '@bagnet-vis/core';
 import type { BackendName, BagNet, ClassScore, EvidenceMap, PatchRobustness, RobustnessMethod } from '@bagnet-vis/core';
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
 
@@ -22,7 +30,7 @@ import { checkWritable, readInput, writeFileAtomic } from '../files.js';
 import { decodeImage } from '../image/decode.js';
 import { pixelTensor, resizePixels, shortSideSize } from '../image/resize.js';
 import { renderExplanationPng } from '../render/explanation-png.js';
-import { printable, wrap } from '../terminal.js';
+import { wrap } from '../terminal.js';
 
 /** Backends that run under Node. */
 const NODE_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
@@ -44,7 +52,11 @@ Options:
   --model <path>        model.json written by 'bagnet convert' (or its folder)
   --json <file>         write {"logits", "logitMap": {"shape": [h, w, C], "data"},
                         "top": [{"index", "label", "logit", "probability"}],
-                        "heatmap": {"class", "shape": [H, W], "data"}} (heatmap with --dense)
+                        "evidence": {"class", "label", "logit", "bias",
+                          "clip": {"percentile", "limit"}, "for", "against",
+                          "contribution", "rank", "share"} (per patch, of --class),
+                        "heatmap": {"class", "shape": [H, W], "data", "clip"}}
+                        (heatmap with --dense)
   --png <file>          write the image, the evidence overlay and a legend
                         (red = evidence for the class, blue = against)
   --class <i|label>     class to draw and to compute the dense heatmap for
@@ -158,7 +170,7 @@ export const explainCommand: Command = {
           let heatmap: HeatmapJson | undefined;
           if (values.dense === true) {
             const data = await denseHeatmap(net, pixels, classIndex, progress);
-            heatmap = { classIndex, height: h, width: w, data };
+            heatmap = { classIndex, height: h, width: w, data, clip: clipScale(data) };
           }
           const certificate =
             robust === undefined ? undefined : await patchRobustness(evidence, { patchPx: robust, method });
@@ -166,7 +178,7 @@ export const explainCommand: Command = {
           if (certificate !== undefined) io.stdout(`${printable(robustnessLine(certificate, net.labels))}\n`);
           if (values.json !== undefined) {
             const robustness = certificate && robustnessJson(certificate, net.labels);
-            await writeFileAtomic(values.json, explanationJson(evidence, topClasses, heatmap, robustness));
+            await writeFileAtomic(values.json, explanationJson(evidence, topClasses, heatmap, robustness, classIndex));
             progress.note(`wrote ${values.json}`);
           }
           if (values.png !== undefined) {
@@ -238,6 +250,8 @@ function figure(
     width,
     height,
     values: heatmap?.data ?? patchEvidencePerPixel(evidence, classIndex),
+    // The scale of the map as computed (cells, or the dense map), as <bagnet-heatmap> draws it.
+    clip: heatmap?.clip ?? evidence.classEvidence(classIndex).clip(),
     title: `${label === `class ${classIndex}` ? label : `${label} (class ${classIndex})`}: logit ${logit.toFixed(2)}, p ${p.toFixed(3)}`,
     subtitle:
       heatmap === undefined

@@ -5,12 +5,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
-import { forwardMacs, outputSide, parseModelJson } from '@bagnet-vis/core';
+import { forwardMacs, outputSide, parseModelJson, printable } from '@bagnet-vis/core';
 
 import { parseCommandLine, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, describeFsError } from '../errors.js';
-import { printable } from '../terminal.js';
 
 const HELP = `Usage: bagnet info <model.json|dir> [--json]
 

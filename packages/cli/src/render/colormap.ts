@@ -36,15 +36,3 @@ export function lutIndex(value: number, limit: number): number {
   const t = (Math.max(-limit, Math.min(limit, value)) / limit + 1) / 2;
   return Math.round(t * 255);
 }
-
-/** The `p`-th percentile (0–100) of |values| over finite entries; 0 when there are none. */
-export function absPercentile(values: ArrayLike<number>, p: number): number {
-  const abs: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isFinite(v)) abs.push(Math.abs(v));
-  }
-  if (abs.length === 0) return 0;
-  abs.sort((a, b) => a - b);
-  return abs[Math.min(abs.length - 1, Math.max(0, Math.ceil((p / 100) * abs.length) - 1))]!;
-}

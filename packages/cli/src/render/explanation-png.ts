@@ -6,7 +6,9 @@
 import { PNG } from 'pngjs';
 
 import { drawText, fitText, GLYPH_HEIGHT, textWidth } from './bitmap-font.js';
-import { absPercentile, DIVERGING_LUT, lutIndex } from './colormap.js';
+import type { ClipScale } from '@bagnet-vis/core';
+
+import { DIVERGING_LUT, lutIndex } from './colormap.js';
 
 /** What the figure shows. */
 export interface ExplanationFigure {
@@ -33,10 +35,9 @@ export interface ExplanationFigure {
     readonly height: number;
     readonly note: string;
   };
+  /** The colour scale, from core (`ClassEvidence.clip()` or `clipScale` of a dense map). */
+  readonly clip: ClipScale;
 }
-
-/** Percentile of |value| at which the colour scale saturates (as the reference's plot_heatmap). */
-export const CLIP_PERCENTILE = 99;
 /** Opacity of the colour over the (lightened, grey) image. */
 const OVERLAY_ALPHA = 0.7;
 
@@ -80,7 +81,7 @@ export function renderExplanationPng(fig: ExplanationFigure): Uint8Array {
   // Panels: the image, and the overlay.
   const left = Math.floor((canvasWidth - (2 * pw + GAP)) / 2);
   const right = left + pw + GAP;
-  const limit = absPercentile(fig.values, CLIP_PERCENTILE) || 1;
+  const limit = fig.clip.domain[1];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
@@ -141,7 +142,7 @@ export function renderExplanationPng(fig: ExplanationFigure): Uint8Array {
   }
   text('blue: evidence against the class, red: evidence for it', MARGIN, captionY, 1);
   text(`colour: ${fig.quantity}`, MARGIN, captionY + line(1), 1, MUTED);
-  text(`clipped at the ${CLIP_PERCENTILE}th percentile of |value|`, MARGIN, captionY + 2 * line(1), 1, MUTED);
+  text(`clipped at the ${fig.clip.percentile}th percentile of |value|`, MARGIN, captionY + 2 * line(1), 1, MUTED);
   if (fig.box !== undefined) text(fig.box.note, MARGIN, captionY + 3 * line(1), 1);
   return new Uint8Array(PNG.sync.write(out));
 }

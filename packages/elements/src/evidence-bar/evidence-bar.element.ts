@@ -1,7 +1,7 @@
 import { html, nothing, svg } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import type { EvidenceMap, EvidenceSplit } from '@bagnet-vis/core';
+import type { EvidenceDistribution, EvidenceMap, EvidenceSplit } from '@bagnet-vis/core';
 
 import { EvidenceViewElement } from '../shared/evidence-view.js';
 import { dispatchBagNetEvent, dispatchValueEvent } from '../shared/events.js';
@@ -18,36 +18,6 @@ export type EvidenceBarView = 'both' | 'classes' | 'distribution';
 export interface ClassEvidenceRow extends EvidenceSplit {
   readonly label: string;
   readonly probability: number;
-}
-
-/** How the selected class's evidence is spread over its patches. */
-export interface EvidenceDistribution {
-  readonly classIndex: number;
-  /** Patch contributions to the logit, sorted from most for to most against. */
-  readonly sorted: Float32Array;
-  /** The top 10 % of patches (by contribution) and the share of the positive evidence they hold. */
-  readonly topCount: number;
-  readonly topShare: number;
-}
-
-/** The distribution of one class's evidence (sorted contributions, concentration in the top 10 %). */
-export function evidenceDistribution(evidence: EvidenceMap, classIndex: number): EvidenceDistribution {
-  const map = evidence.classMap(classIndex);
-  const n = map.length;
-  const bias = evidence.bias[classIndex]!;
-  const sorted = Float32Array.from(map, (v) => (v - bias) / n)
-    .sort()
-    .reverse();
-  const topCount = Math.max(1, Math.ceil(n / 10));
-  let positive = 0;
-  let top = 0;
-  sorted.forEach((c, i) => {
-    if (c > 0) {
-      positive += c;
-      if (i < topCount) top += c;
-    }
-  });
-  return { classIndex, sorted, topCount, topShare: positive > 0 ? top / positive : 0 };
 }
 
 /**
@@ -119,7 +89,6 @@ export class EvidenceBarElement extends EvidenceViewElement {
   /** A cell to mark in the distribution, e.g. the one hovered in a separate heatmap. */
   declare highlight: CellRef | null;
 
-  #distribution?: { evidence: EvidenceMap; distribution: EvidenceDistribution };
   /** A class picked but not shown yet (linked views update a task later): `.value` reports it at once. */
   #picked?: number;
   /** The value and evidence map last announced by an `input` event. */
@@ -155,15 +124,12 @@ export class EvidenceBarElement extends EvidenceViewElement {
     return top.map((c) => ({ ...evidence.evidenceSplit(c.index), label: c.label, probability: c.probability }));
   }
 
-  /** The distribution of the selected class's evidence, or undefined. */
+  /** The distribution of the selected class's evidence (core's), or undefined. */
   get distribution(): EvidenceDistribution | undefined {
     const { evidence, classIndex } = this.data;
-    if (evidence === undefined || classIndex === undefined) return undefined;
-    const d = this.#distribution;
-    if (d?.evidence === evidence && d.distribution.classIndex === classIndex) return d.distribution;
-    const distribution = evidenceDistribution(evidence, classIndex);
-    this.#distribution = { evidence, distribution };
-    return distribution;
+    return evidence === undefined || classIndex === undefined
+      ? undefined
+      : evidence.classEvidence(classIndex).distribution;
   }
 
   #pick(classIndex: number, focus = false): void {
@@ -344,17 +310,14 @@ export class EvidenceBarElement extends EvidenceViewElement {
       return `${path}L${to},50Z`;
     };
     const label = evidence.labels[classIndex] ?? `class ${classIndex}`;
-    const split2 = evidence.evidenceSplit(classIndex);
+    const classEvidence = evidence.classEvidence(classIndex);
+    const split2 = classEvidence.split;
     const hovered = this.#hoveredCell();
     const g = evidence.geometry;
-    let marker: { rank: number; contribution: number; row: number; col: number } | undefined;
-    if (hovered !== null && hovered.row < g.rows && hovered.col < g.cols) {
-      const logit = evidence.value(hovered.row, hovered.col, classIndex);
-      const contribution = (logit - split2.bias) / n;
-      let rank = 1;
-      for (const c of d.sorted) if (c > contribution) rank++;
-      marker = { rank, contribution, row: hovered.row, col: hovered.col };
-    }
+    const marker =
+      hovered !== null && hovered.row >= 0 && hovered.col >= 0 && hovered.row < g.rows && hovered.col < g.cols
+        ? classEvidence.patch(hovered.row, hovered.col)
+        : undefined;
     const text =
       `The top 10 % of patches (${d.topCount} of ${n}) hold ${formatShare(d.topShare)} of the evidence for “${label}”; ` +
       `${split2.positiveCount} patches speak for it, ${split2.negativeCount} against.`;

@@ -4,7 +4,6 @@ import { EvidenceMap, PatchGeometry } from '@bagnet-vis/core';
 
 import '../define.js';
 import type { EvidenceBarElement } from './evidence-bar.element.js';
-import { evidenceDistribution } from './evidence-bar.element.js';
 import { modelCacheStats } from '../shared/model-cache.js';
 import { patternUrl } from '../../test/images.js';
 import { ModelServer, tinyNet, useTestBackend } from '../../test/model-server.js';
@@ -160,7 +159,7 @@ describe('<evidence-bar>', () => {
 
   it('distribution of the selected class: sorted contributions, share of the top 10 %, hovered cell', async () => {
     const el = await knownBar({ 'class-index': '1' });
-    const d = evidenceDistribution(knownMap(), 1);
+    const d = knownMap().classEvidence(1).distribution;
     expect(Array.from(d.sorted)).to.deep.equal([0.5625, 0.5625, 0.3125, -0.6875]);
     expect(d.topCount).to.equal(1);
     expect(d.topShare).to.be.closeTo(0.5625 / 1.4375, 1e-6);

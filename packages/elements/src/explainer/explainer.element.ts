@@ -131,10 +131,7 @@ export class BagNetExplainerElement extends LitElement {
     if (state.status === 'ready' && state.evidence !== undefined && state.evidence !== previous.evidence) {
       const evidence = state.evidence;
       const c = this.classIndex;
-      const classIndex =
-        c !== undefined && c !== null && Number.isInteger(c) && c >= 0 && c < evidence.numClasses
-          ? c
-          : (evidence.topClasses(1)[0]?.index ?? 0);
+      const classIndex = evidence.hasClass(c) ? c : (evidence.topClasses(1)[0]?.index ?? 0);
       dispatchBagNetEvent(this, 'bagnet-evidence', {
         evidence,
         classIndex,

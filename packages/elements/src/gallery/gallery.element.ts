@@ -228,15 +228,9 @@ export class PatchGalleryElement extends EvidenceViewElement {
     const { evidence, classIndex } = this.data;
     if (evidence === undefined || classIndex === undefined || cell.imageIndex !== undefined) return null;
     const g = evidence.geometry;
-    if (cell.row >= g.rows || cell.col >= g.cols) return null;
-    const logit = evidence.value(cell.row, cell.col, classIndex);
-    return {
-      ...cell,
-      classIndex,
-      logit,
-      contribution: (logit - evidence.bias[classIndex]!) / g.size,
-      rect: g.cellRect(cell.row, cell.col),
-    };
+    if (cell.row < 0 || cell.col < 0 || cell.row >= g.rows || cell.col >= g.cols) return null;
+    const { logit, contribution, rect } = evidence.classEvidence(classIndex).patch(cell.row, cell.col);
+    return { ...cell, classIndex, logit, contribution, rect };
   }
 
   protected override viewErrors(): ElementErrorDetail[] {
@@ -366,16 +360,10 @@ export class PatchGalleryElement extends EvidenceViewElement {
         const fresh = [...ranked.most, ...ranked.least].filter((p) => p.source === i && !crops.has(cropKey(p)));
         if (fresh.length > 0) {
           const canvas = await canvasOf(image);
-          const split = evidence.evidenceSplit(classIndex);
-          const total = split.positive - split.negative;
-          const cells = evidence.geometry.size;
+          const classEvidence = evidence.classEvidence(classIndex);
           for (const p of fresh) {
-            const contribution = (p.logit - split.bias) / cells;
-            crops.set(cropKey(p), {
-              crop: crop(canvas, p.rect),
-              contribution,
-              share: total > 0 ? contribution / total : 0,
-            });
+            const { contribution, share } = classEvidence.patch(p.row, p.col);
+            crops.set(cropKey(p), { crop: crop(canvas, p.rect), contribution, share });
           }
         }
         const kept = new Set([...ranked.most, ...ranked.least].map(cropKey));

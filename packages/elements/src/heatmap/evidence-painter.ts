@@ -3,7 +3,7 @@
  * per-cell drawing calls. Weak or hidden evidence is transparent, so the image shows through.
  */
 import type { Colormap } from '../shared/colormap.js';
-import type { EvidenceDomain } from '../shared/evidence-scale.js';
+import type { EvidenceDomain } from '@bagnet-vis/core';
 
 /** Which evidence a heatmap shows: both signs, or only evidence for / against the class. */
 export type EvidenceSign = 'all' | 'positive' | 'negative';

@@ -1,20 +1,24 @@
 import { html, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
-import { denseEvidence } from '@bagnet-vis/core';
-import type { BagNet, BagNetImageInput, DenseEvidence, EvidenceMap, PatchGeometry } from '@bagnet-vis/core';
+import { clipPercentileOf, clipScale, denseEvidence } from '@bagnet-vis/core';
+import type {
+  BagNet,
+  BagNetImageInput,
+  DenseEvidence,
+  EvidenceDomain,
+  EvidenceMap,
+  PatchEvidence,
+  PatchGeometry,
+} from '@bagnet-vis/core';
 
 import { colormap, DEFAULT_COLORMAP } from '../shared/colormap.js';
 import type { Colormap } from '../shared/colormap.js';
-import { clippedDomain } from '../shared/evidence-scale.js';
-import type { EvidenceDomain } from '../shared/evidence-scale.js';
 import { EvidenceViewElement } from '../shared/evidence-view.js';
 import { dispatchBagNetEvent, dispatchValueEvent, elementError, isAbort } from '../shared/events.js';
 import type { CellEvidence, CellRef, ElementErrorDetail } from '../shared/events.js';
 import { evidenceWord, formatEvidence, formatNumber } from '../shared/format.js';
 import { drawImageSource, imageSize } from '../shared/image-source.js';
 import { pinModel } from '../shared/model-cache.js';
-import { strongestCells } from '../shared/strongest-cells.js';
-import type { IndexedValue } from '../shared/strongest-cells.js';
 import { styleProps } from '../shared/style-props.js';
 import { themeStyles } from '../shared/theme.styles.js';
 import { drawEdges } from './image-edges.js';
@@ -186,7 +190,6 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
   #paintedKey?: PaintKey;
   #drawnImage?: BagNetImageInput | null;
   #edgesFor?: BagNetImageInput | null;
-  #values?: { evidence: EvidenceMap; classIndex: number; values: Float32Array };
   #limits?: { values: Float32Array; clip: number; domain: EvidenceDomain };
   #imageDraw = Promise.resolve();
   #summary?: { evidence: EvidenceMap; classIndex: number; text: string };
@@ -246,11 +249,10 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
   #describeMap(evidence: EvidenceMap, classIndex: number): string {
     const g = evidence.geometry;
     const label = evidence.labels[classIndex] ?? `class ${classIndex}`;
-    const where = (p: IndexedValue) =>
-      `row ${Math.floor(p.index / g.cols) + 1}, column ${(p.index % g.cols) + 1} (${formatEvidence(p.value)})`;
-    const values = this.#classValues() ?? evidence.classMap(classIndex);
-    const most = strongestCells(values, 3, 'most').filter((p) => p.value > 0);
-    const least = strongestCells(values, 3, 'least').filter((p) => p.value < 0);
+    const where = (p: PatchEvidence) => `row ${p.row + 1}, column ${p.col + 1} (${formatEvidence(p.logit)})`;
+    const classEvidence = evidence.classEvidence(classIndex);
+    const most = classEvidence.top(3, 'most').filter((p) => p.logit > 0);
+    const least = classEvidence.top(3, 'least').filter((p) => p.logit < 0);
     return (
       `Evidence map for “${label}” (class ${classIndex}, logit ${formatEvidence(evidence.logits[classIndex]!)}): ` +
       `${g.rows} × ${g.cols} patches of ${g.receptiveField} × ${g.receptiveField} px. ` +
@@ -307,15 +309,10 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     return errors;
   }
 
-  /** The shown class's values, cached per evidence map and class. */
+  /** The shown class's patch logits (core's, shared: do not mutate). */
   #classValues(): Float32Array | undefined {
     const { evidence, classIndex } = this.data;
-    if (evidence === undefined || classIndex === undefined) return undefined;
-    const v = this.#values;
-    if (v?.evidence === evidence && v.classIndex === classIndex) return v.values;
-    const values = evidence.classMap(classIndex);
-    this.#values = { evidence, classIndex, values };
-    return values;
+    return evidence === undefined || classIndex === undefined ? undefined : evidence.classEvidence(classIndex).values;
   }
 
   #domainOf(values: Float32Array): EvidenceDomain {
@@ -323,14 +320,13 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     const clip = this.#clip();
     const l = this.#limits;
     if (l?.values === values && l.clip === clip) return l.domain;
-    const domain = clippedDomain(values, clip);
+    const domain = clipScale(values, clip).domain;
     this.#limits = { values, clip, domain };
     return domain;
   }
 
   #clip(): number {
-    const c = Number(this.clipPercentile);
-    return Number.isFinite(c) ? Math.min(100, Math.max(0, c)) : 99;
+    return clipPercentileOf(this.clipPercentile);
   }
 
   /** `opacity` clamped to 0–1; not a number (`opacity="abc"`): the default 0.75, as for the other options. */
@@ -367,15 +363,8 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     if (cell === null || evidence === undefined || classIndex === undefined) return null;
     const g = evidence.geometry;
     if (cell.row < 0 || cell.col < 0 || cell.row >= g.rows || cell.col >= g.cols) return null;
-    const logit = evidence.value(cell.row, cell.col, classIndex);
-    return {
-      row: cell.row,
-      col: cell.col,
-      classIndex,
-      logit,
-      contribution: (logit - evidence.bias[classIndex]!) / g.size,
-      rect: g.cellRect(cell.row, cell.col),
-    };
+    const { logit, contribution, rect } = evidence.classEvidence(classIndex).patch(cell.row, cell.col);
+    return { row: cell.row, col: cell.col, classIndex, logit, contribution, rect };
   }
 
   // ---------------------------------------------------------------- interaction
@@ -432,10 +421,8 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     if (evidence === undefined || classIndex === undefined) return;
     if (this.#cursor === null) {
       const selected = this.#shownSelection();
-      const top = strongestCells(this.#classValues() ?? [], 1, 'most')[0];
-      const cols = evidence.geometry.cols;
-      this.#cursor =
-        selected ?? (top ? { row: Math.floor(top.index / cols), col: top.index % cols } : { row: 0, col: 0 });
+      const top = evidence.classEvidence(classIndex).top(1)[0];
+      this.#cursor = selected ?? (top ? { row: top.row, col: top.col } : { row: 0, col: 0 });
     }
     this.#setHover(this.#cursor);
   };

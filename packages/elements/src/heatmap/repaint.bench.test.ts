@@ -9,13 +9,12 @@
  * It asserts the goal with head-room for a loaded CI machine (2×); the numbers are in the log.
  */
 import { expect, fixture, html } from '@open-wc/testing';
-import { EvidenceMap, PatchGeometry } from '@bagnet-vis/core';
+import { clipScale, EvidenceMap, PatchGeometry } from '@bagnet-vis/core';
 
 import '../define.js';
 import type { BagNetHeatmapElement } from './heatmap.element.js';
 import { paintEvidence } from './evidence-painter.js';
 import { colormap } from '../shared/colormap.js';
-import { clippedDomain } from '../shared/evidence-scale.js';
 import { patternCanvas } from '../../test/images.js';
 
 const SIZE = 224;
@@ -54,7 +53,12 @@ describe('repaint benchmark: 224 × 224 overlay', () => {
 
     // The painter alone.
     const values = evidence.classMap(0);
-    const options = { colormap: colormap('RdBu'), domain: clippedDomain(values), sign: 'all' as const, threshold: 0 };
+    const options = {
+      colormap: colormap('RdBu'),
+      domain: clipScale(values).domain,
+      sign: 'all' as const,
+      threshold: 0,
+    };
     const canvas = document.createElement('canvas');
     canvas.width = SIZE;
     canvas.height = SIZE;

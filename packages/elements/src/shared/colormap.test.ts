@@ -8,9 +8,6 @@ import {
   LUT_SIZE,
   SEQUENTIAL_COLORMAPS,
 } from './colormap.js';
-import { absPercentile, clippedDomain, sharedDomain } from './evidence-scale.js';
-import { strongestCells } from './strongest-cells.js';
-import { EvidenceMap, PatchGeometry } from '@bagnet-vis/core';
 
 describe('colormap LUTs', () => {
   it('builds a 256-entry RGBA LUT for every listed d3-scale-chromatic scheme', () => {
@@ -40,53 +37,5 @@ describe('colormap LUTs', () => {
     expect(isColormapName('jet')).to.equal(false);
     expect(() => colormap('jet')).to.throw(/Unknown colormap "jet".*RdBu.*Viridis/);
     expect(colormap('Viridis')).to.equal(colormap('viridis')); // built once
-  });
-});
-
-describe('evidence scale', () => {
-  function npPercentile(values: number[], p: number): number {
-    const s = values.map(Math.abs).sort((a, b) => a - b);
-    const rank = (p / 100) * (s.length - 1);
-    const lo = Math.floor(rank);
-    return lo + 1 < s.length ? s[lo]! + (rank - lo) * (s[lo + 1]! - s[lo]!) : s[lo]!;
-  }
-
-  it('absPercentile equals NumPy’s linear percentile of |values| (random, sorted, constant, tiny inputs)', () => {
-    let seed = 3;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 10;
-    const cases = [
-      Array.from({ length: 1000 }, rand),
-      Array.from({ length: 257 }, (_, i) => i - 100),
-      Array.from({ length: 50 }, () => 2),
-      [5],
-      [-1, 3],
-      Array.from({ length: 729 }, () => Math.round(rand())),
-    ];
-    for (const values of cases) {
-      for (const p of [0, 1, 50, 90, 99, 99.9, 100]) {
-        expect(absPercentile(values, p), `n=${values.length} p=${p}`).to.be.closeTo(npPercentile(values, p), 1e-5);
-      }
-    }
-    expect(absPercentile([], 99)).to.equal(0);
-  });
-
-  it('clippedDomain is symmetric; sharedDomain takes the widest', () => {
-    expect(clippedDomain([1, -2, 3, -4], 100)).to.deep.equal([-4, 4]);
-    expect(clippedDomain([0, 0], 99)[1]).to.be.greaterThan(0);
-    const map = (scale: number) =>
-      new EvidenceMap({
-        logitMap: Float32Array.from([1, -2, 3, -4], (v) => v * scale),
-        geometry: new PatchGeometry(9, 8, 17, 17, 2, 2),
-        labels: ['a'],
-      });
-    expect(sharedDomain([map(1), map(3)], 0, 100)).to.deep.equal([-12, 12]);
-  });
-
-  it('strongestCells agrees with a full sort (ties: lower index first)', () => {
-    const values = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, -9, 0];
-    expect(strongestCells(values, 4, 'most').map((c) => c.index)).to.deep.equal([5, 7, 4, 8]);
-    expect(strongestCells(values, 3, 'least').map((c) => c.value)).to.deep.equal([-9, 0, 1]);
-    expect(strongestCells(values, 3, 'least').map((c) => c.index)).to.deep.equal([11, 12, 1]);
-    expect(strongestCells([], 3, 'most')).to.deep.equal([]);
   });
 });

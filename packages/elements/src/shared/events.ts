@@ -20,7 +20,7 @@ export interface CellEvidence extends CellRef {
   readonly classIndex: number;
   /** The patch's class logit E[row, col, c]. */
   readonly logit: number;
-  /** Its additive contribution to the image logit: (E − bias) / cells. */
+  /** Its additive contribution to the image logit (core's `ClassEvidence.contributions`). */
   readonly contribution: number;
   /** The q × q image rectangle the cell sees (its receptive field). */
   readonly rect: PatchRect;

@@ -164,10 +164,7 @@ export abstract class EvidenceViewElement extends LitElement {
     if (state.status === 'ready' && state.evidence !== undefined && state.evidence !== previous.evidence) {
       const evidence = state.evidence;
       const wanted = this.classIndex;
-      const classIndex =
-        wanted !== undefined && wanted !== null && wanted >= 0 && wanted < evidence.numClasses
-          ? wanted
-          : (evidence.topClasses(1)[0]?.index ?? 0);
+      const classIndex = evidence.hasClass(wanted) ? wanted : (evidence.topClasses(1)[0]?.index ?? 0);
       dispatchBagNetEvent(this, 'bagnet-evidence', {
         evidence,
         classIndex,
