@@ -502,3 +502,83 @@ export function nodeRunners(ws: Workspace): Record<string, Runner> {
     },
   };
 }
+
+/**
+ * A good input through the same surface as catalogue case `id`, run right after it: a good
+ * checkpoint through `convertCheckpoint`, the intact model folder through `loadBagNetFromDisk`
+ * (or the same `fetch`-based `loadBagNet`), a good image through the same loaded model, a good
+ * `bagnet explain` through the same in-process CLI. Resolves to what it produced; throws if the
+ * surface no longer works.
+ */
+export async function goodInputAfter(id: string, ws: Workspace): Promise<string> {
+  const area = id.slice(0, id.indexOf('/'));
+  switch (area) {
+    case 'checkpoint': {
+      const net = await convertCheckpoint(fixture(TINY_ZIP), { fileName: 'good.pth' });
+      try {
+        const e = await net.evidence(image(24, 24));
+        try {
+          return `converted BagNet-${net.receptiveField}, ${net.numClasses} classes, logits ${[...e.logits].map((v) => v.toFixed(3)).join(' ')}`;
+        } finally {
+          e.dispose();
+        }
+      } finally {
+        net.dispose();
+      }
+    }
+    case 'model': {
+      let net: BagNet;
+      if (id.startsWith('model/http-')) {
+        const { modelJson, shards } = await serializeBagNet(ws.net);
+        net = await loadBagNet('https://models.invalid/bagnet/model.json', {
+          fetch: (input) => {
+            const name = String(input).slice(String(input).lastIndexOf('/') + 1);
+            const shard = shards.get(name);
+            return Promise.resolve(
+              name === 'model.json'
+                ? new Response(JSON.stringify(modelJson))
+                : shard === undefined
+                  ? new Response('not found', { status: 404 })
+                  : new Response(new Uint8Array(shard)),
+            );
+          },
+        });
+      } else {
+        net = await loadBagNetFromDisk(await ws.model());
+      }
+      try {
+        const e = await net.evidence(image(24, 24));
+        try {
+          return `loaded ${net.numClasses} classes, top ${e.topClasses(1)[0]!.label}`;
+        } finally {
+          e.dispose();
+        }
+      } finally {
+        net.dispose();
+      }
+    }
+    case 'image': {
+      const e = await ws.net.evidence(image(24, 24));
+      try {
+        if (!e.logits.every(Number.isFinite)) throw new Error('non-finite logits');
+        return `same model: top ${e.topClasses(1)[0]!.label}`;
+      } finally {
+        e.dispose();
+      }
+    }
+    case 'cli': {
+      const o = await cli(
+        'explain',
+        join(TINY_DIR, 'input.png'),
+        '--model',
+        join(await ws.model(), 'model.json'),
+        '--top',
+        '1',
+      );
+      if (o.name !== 'exit 0') throw new Error(`bagnet explain: ${o.name}: ${o.message}`);
+      return o.message.trim().split('\n').slice(-1)[0] ?? '';
+    }
+    default:
+      throw new Error(`no good input for area '${area}' (${id})`);
+  }
+}
