@@ -13,7 +13,9 @@
  * that reports every case it starts; the runner kills a worker whose case exceeds --hang-ms, or
  * notices one that died, records the case, and restarts the worker after it. Workers run with
  * --expose-gc and report the heap after a full GC at the start (after a warm-up) and at the end, and
- * tf.memory().numTensors: growth shows up as a leak.
+ * tf.memory().numTensors: growth shows up as a leak. The run fails (exit 1) on a crash, hang, death,
+ * oversized message, or heap growth past the bound of ./heap-bound.ts (per worker series, measured
+ * from the sample after the warm-up).
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -24,6 +26,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { addResult, describeCase, emptySummary, loadCorpus, runCase, TARGETS } from './fuzzer.js';
+import { heapGrowthBound } from './heap-bound.js';
 import type { CaseResult, FuzzSummary, TargetName } from './fuzzer.js';
 
 interface Job {
@@ -218,12 +221,17 @@ async function main(): Promise<void> {
     // Heap and RSS: end minus the sample after the warm-up; tensors: end minus start. A restarted
     // worker starts a new series (its samples are in order after the earlier one's).
     const growth = mine.map((r) => {
-      const start = r.memory[0]?.memory;
-      const warm = r.memory[Math.min(1, r.memory.length - 1)]?.memory;
-      const last = r.memory[r.memory.length - 1]?.memory;
+      const start = r.memory[0];
+      const warm = r.memory[Math.min(1, r.memory.length - 1)];
+      const last = r.memory[r.memory.length - 1];
       return start && warm && last
-        ? { heap: last.heapUsed - warm.heapUsed, rss: last.rss - warm.rss, tensors: last.tensors - start.tensors }
-        : { heap: 0, rss: 0, tensors: 0 };
+        ? {
+            heap: last.memory.heapUsed - warm.memory.heapUsed,
+            rss: last.memory.rss - warm.memory.rss,
+            tensors: last.memory.tensors - start.memory.tensors,
+            bound: heapGrowthBound(last.at - warm.at),
+          }
+        : { heap: 0, rss: 0, tensors: 0, bound: heapGrowthBound(0) };
     });
     return {
       target,
@@ -242,6 +250,8 @@ async function main(): Promise<void> {
       maxCase: summary.maxCase,
       cpuSeconds: mine.reduce((a, r) => a + r.seconds, 0),
       heapGrowth: growth.map((g) => mb(g.heap)),
+      heapGrowthBound: growth.map((g) => mb(g.bound)),
+      heapOverBound: growth.filter((g) => g.heap > g.bound).map((g) => `${mb(g.heap)} > ${mb(g.bound)}`),
       rssGrowth: growth.map((g) => mb(g.rss)),
       tensorGrowth: growth.map((g) => g.tensors),
       memorySamples: mine.map((r) =>
@@ -260,7 +270,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(out, null, 2));
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(out, null, 2)}\n`);
   const bad = figures.some(
-    (f) => f.crashes.length + f.hangs.length + f.processDeaths.length + f.oversizedMessages.length > 0,
+    (f) =>
+      f.crashes.length + f.hangs.length + f.processDeaths.length + f.oversizedMessages.length + f.heapOverBound.length >
+      0,
   );
   process.exitCode = bad ? 1 : 0;
 }

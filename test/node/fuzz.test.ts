@@ -8,10 +8,22 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 import * as tf from '@tensorflow/tfjs-core';
 
 import { addResult, describeCase, emptySummary, loadCorpus, runCase } from '../fuzz/fuzzer.js';
 import type { Corpus, TargetName } from '../fuzz/fuzzer.js';
+import { heapGrowthBound } from '../fuzz/heap-bound.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+/** Heap in use after a full GC. */
+function heapAfterGc(): number {
+  gc();
+  return process.memoryUsage().heapUsed;
+}
 
 const SEED = 20190214;
 /** Per-case bound: generous for a busy CI machine (the slowest case of a 100,000-case run takes ~0.2 s). */
@@ -28,7 +40,19 @@ describe('seeded fuzzing of the model readers', () => {
     test(`${CASES[target]} mutated ${target} inputs: typed errors only, no slow case, no leak`, async () => {
       const tensors = tf.memory().numTensors;
       const summary = emptySummary();
-      for (let i = 0; i < CASES[target]; i++) addResult(summary, await runCase(corpus, target, SEED, i), CASE_MS);
+      // Warm-up (as the long run does): tfjs kernels and caches are set up by the first cases.
+      const warmup = 100;
+      let heap = 0;
+      for (let i = 0; i < CASES[target]; i++) {
+        if (i === warmup) heap = heapAfterGc();
+        addResult(summary, await runCase(corpus, target, SEED, i), CASE_MS);
+      }
+      const growth = heapAfterGc() - heap;
+      const bound = heapGrowthBound(CASES[target] - warmup);
+      assert.ok(
+        growth <= bound,
+        `heap grew by ${(growth / 2 ** 20).toFixed(2)} MiB, bound ${(bound / 2 ** 20).toFixed(2)} MiB`,
+      );
       const failures = [...summary.crashes, ...summary.oversized, ...summary.slow].map((r) => describeCase(r, SEED));
       assert.deepEqual(failures, [], failures.join('\n'));
       assert.equal(summary.cases, CASES[target]);
