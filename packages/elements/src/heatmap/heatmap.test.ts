@@ -644,10 +644,18 @@ describe('<bagnet-heatmap> running a model', () => {
     el.modelSrc = modelUrl;
     el.src = imageUrl;
     el.resolution = 'dense';
+    const levels: number[] = [];
+    el.addEventListener('bagnet-dense-level', (e) => levels.push(e.detail.stride));
     const first = nextEvent(el, 'bagnet-dense-level');
     await fixture(html`<div>${el}</div>`);
     await first;
     el.remove();
+    const seen = levels.length;
+    // An uncancelled run reaches stride 1 within ~100 ms on this tiny model (the test above).
+    await aTimeout(400);
+    expect(levels.length, 'no dense level after disconnect').to.equal(seen);
+    expect(levels.includes(1), 'the run never reached its final level').to.equal(false);
+    // afterEach: no tensor left, model cache empty.
   });
 
   const errorCases: [string, () => Record<string, string>, string, RegExp][] = [
