@@ -2,9 +2,11 @@
 // @ts-check
 /**
  * First-run setup, Node built-ins only (it runs before dependencies exist): installs the
- * dependencies with `npm ci` when node_modules is missing or older than package-lock.json, and
- * with --browser makes sure Chromium is there for the browser tests (installs Debian's `chromium`
- * with apt-get when running as root, else prints the command to run). It also makes sure the
+ * dependencies with `npm ci` when node_modules is missing or older than package-lock.json; with
+ * --browser makes sure Chromium is there for the browser tests, and with --dataset that Debian's
+ * Fashion-MNIST test images are there for the model accuracy test (installs the Debian packages
+ * `chromium` / `dataset-fashion-mnist` with apt-get when running as root, else prints the
+ * command). It also makes sure the
  * `bagnet` command is linked (node_modules/.bin/bagnet), so `npx --no-install bagnet` works next:
  * a node_modules copied from another checkout may lack the link, and relinking it needs no
  * download (`npm rebuild --ignore-scripts` only links the workspace's bin).
@@ -40,23 +42,47 @@ if (!existsSync(bagnetBin)) {
   }
 }
 
-if (process.argv.includes('--browser')) {
-  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
-  if (!candidates.some((p) => p && existsSync(p))) {
-    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    if (!isRoot) {
-      console.error(
-        '[setup] Chromium is needed for the browser tests. Install it with:\n\n  sudo apt-get install -y chromium\n\nor set CHROME_PATH to a Chrome/Chromium binary.',
-      );
-      process.exit(1);
-    }
-    run('apt-get', ['update', '-qq']);
-    run('apt-get', ['install', '-y', '-qq', 'chromium']);
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const chromiumCandidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+/** Where Debian's dataset-fashion-mnist puts the test set the accuracy test reads. */
+const FASHION_MNIST = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) =>
+  join('/usr/share/datasets/fashion-mnist', f),
+);
+
+/** Debian packages this run needs and lacks: [package, why]. */
+const missing = /** @type {[string, string][]} */ ([]);
+if (process.argv.includes('--browser') && !chromiumCandidates.some((p) => p && existsSync(p))) {
+  missing.push([
+    'chromium',
+    'Chromium is needed for the browser tests (or set CHROME_PATH to a Chrome/Chromium binary)',
+  ]);
+}
+if (process.argv.includes('--dataset') && !FASHION_MNIST.every((p) => existsSync(p))) {
+  missing.push(['dataset-fashion-mnist', 'the Fashion-MNIST test set is needed for the model accuracy test']);
+}
+if (missing.length > 0) {
+  const names = missing.map(([p]) => p);
+  if (!isRoot) {
+    console.error(
+      `[setup] ${missing.map(([, why]) => why).join('; ')}. Install with:\n\n  sudo apt-get install -y ${names.join(' ')}\n`,
+    );
+    process.exit(1);
   }
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', ...names]);
+}
+
+if (process.argv.includes('--browser')) {
   try {
-    execFileSync(candidates.find((p) => p && existsSync(p)) ?? '/usr/bin/chromium', ['--version'], { stdio: 'ignore' });
+    execFileSync(chromiumCandidates.find((p) => p && existsSync(p)) ?? '/usr/bin/chromium', ['--version'], {
+      stdio: 'ignore',
+    });
   } catch {
     console.error('[setup] Chromium is installed but does not start; check `chromium --version`.');
     process.exit(1);
   }
+}
+if (process.argv.includes('--dataset') && !FASHION_MNIST.every((p) => existsSync(p))) {
+  console.error(`[setup] dataset-fashion-mnist is installed but ${FASHION_MNIST.join(' / ')} are missing.`);
+  process.exit(1);
 }
