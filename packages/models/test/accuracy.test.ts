@@ -1,34 +1,38 @@
 /**
- * The shipped default model, re-checked in tfjs against what the training run logged.
+ * The shipped default model, re-checked in tfjs against what training logged and what the model
+ * card states.
  *
  * - metadata: q, stride, labels, grid on 28×28, normalisation and checkpoint hash agree with
  *   default/training-log.json (written by scripts/train-default/train.py);
- * - the committed sample images (always): the tfjs logits equal the PyTorch logits that train.py
- *   recorded in fixtures/pytorch-sample-logits.json (tolerance 1e-3: float32 tfjs vs a float64
- *   forward of the same float32 weights, BN folded), and the sample accuracy lies within a
- *   3-sigma binomial margin of the logged test accuracy;
- * - a deterministic 1,000-image subset of the real test set (when Debian's
- *   dataset-fashion-mnist is installed; skipped with a message otherwise): accuracy within
- *   0.3 % of PyTorch's on the same images (a near-tie may flip) and within the binomial margin of
- *   the logged full test accuracy.
- *
- * Runs on the WASM backend (the CPU backend is ~40× slower on convolutions); < 10 s.
+ * - the committed sample images: the tfjs logits equal the PyTorch logits train.py recorded
+ *   (tolerance 1e-3: float32 tfjs vs a float64 forward of the same float32 weights, BN folded);
+ * - all 10,000 Fashion-MNIST test images (Debian's dataset-fashion-mnist, which `npm test`'s
+ *   setup installs; the test fails, not skips, without it), on the WASM backend: the accuracy
+ *   equals the model card's number to 0.05 points and PyTorch's logged accuracy to 0.05 points
+ *   (a near-tie may flip), within the 60 s budget.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor3D } from '@tensorflow/tfjs-core';
-import { normalizePixels, useBackend } from '@bagnet-vis/core';
+import type { Tensor4D } from '@tensorflow/tfjs-core';
+import { useBackend } from '@bagnet-vis/core';
 import type { BagNet } from '@bagnet-vis/core';
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
 import { PNG } from 'pngjs';
 
 import { DEFAULT_MODEL_INPUT_SIZE, defaultModelUrl, FASHION_MNIST_LABELS, sampleImages } from '../src/index.js';
 import { noLeaks } from '../../../test/helpers/leaks.js';
+import {
+  evaluateOnTestSet,
+  haveFashionMnist,
+  percent,
+  readFashionMnistTest,
+  TEST_IMAGES,
+} from './fashion-mnist-eval.js';
+import type { Evaluation, FashionMnistTest } from './fashion-mnist-eval.js';
 
 const pkg = new URL('../', import.meta.url);
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(new URL(path, pkg), 'utf8')) as T;
@@ -38,7 +42,6 @@ interface TrainingLog {
   normalization: { mean: number[]; std: number[] };
   bagnetArchitecture: { receptiveField: number; stride: number; gridOn28x28: number[] };
   results: { bagnet: { testAccuracy: number } };
-  evaluation: { testSubset: { rule: string; size: number; accuracy: number } };
   checkpoint: { sha256: string };
 }
 interface SamplesJson {
@@ -53,37 +56,65 @@ interface PyTorchLogits {
 const log = readJson<TrainingLog>('default/training-log.json');
 const samplesJson = readJson<SamplesJson>('samples/samples.json');
 const pytorch = readJson<PyTorchLogits>('test/fixtures/pytorch-sample-logits.json');
+const card = readFileSync(new URL('default/MODEL_CARD.md', pkg), 'utf8');
 
 /** |tfjs − PyTorch| allowed per logit. */
 const LOGIT_TOLERANCE = 1e-3;
-/** Test-set subset evaluated when the dataset is installed: every 10th image (as train.py logs it). */
-const SUBSET_EVERY = 10;
-const TEST_IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
-const TEST_LABELS = '/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz';
-const haveDataset = existsSync(TEST_IMAGES) && existsSync(TEST_LABELS);
+/** Allowed |tfjs − stated| test accuracy, in percentage points (5 of 10,000 images). */
+const ACCURACY_POINTS = 0.05;
+/**
+ * Budget of one model's pass over the 10,000 test images on WASM, in CPU time of this process
+ * (wall time on a machine shared with other jobs says little; ~15 s measured on an idle core).
+ */
+const EVALUATION_BUDGET_MS = 60_000;
 
-/** Accuracy on n images is within 3 binomial standard deviations of the logged accuracy p. */
-function assertWithinBinomialMargin(accuracy: number, n: number, p: number, what: string): void {
-  const margin = 3 * Math.sqrt((p * (1 - p)) / n);
+/** CPU milliseconds (user + system) this process spends in `fn`. */
+async function cpuMs<T>(fn: () => Promise<T>): Promise<{ value: T; cpu: number; wall: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await fn();
+  const c = process.cpuUsage(c0);
+  return { value, cpu: (c.user + c.system) / 1000, wall: performance.now() - t0 };
+}
+
+/**
+ * The test accuracy (in %) the model card's evaluation table states for the row whose first cell
+ * starts with `row` (column "test accuracy (tfjs)").
+ */
+function cardAccuracy(row: string): number {
+  const line = card.split('\n').find((l) => l.startsWith(`| ${row}`));
+  assert.ok(line, `MODEL_CARD.md has no evaluation row "${row}"`);
+  const header = card.split('\n').find((l) => l.includes('test accuracy (tfjs)'));
+  assert.ok(header, 'MODEL_CARD.md has no "test accuracy (tfjs)" column');
+  const column = header.split('|').findIndex((c) => c.includes('test accuracy (tfjs)'));
+  const m = /(\d+\.\d\d) %/.exec(line.split('|')[column] ?? '');
+  assert.ok(m, `MODEL_CARD.md row "${row}" states no accuracy: ${line}`);
+  return Number(m[1]);
+}
+
+function assertStated(e: Evaluation, stated: number, pytorchAccuracy: number, what: string): void {
+  const measured = 100 * e.accuracy;
   assert.ok(
-    Math.abs(accuracy - p) <= margin,
-    `${what}: accuracy ${accuracy.toFixed(4)} on ${n} images is not within ±${margin.toFixed(4)} (3σ) of the logged test accuracy ${p}`,
+    Math.abs(measured - stated) <= ACCURACY_POINTS + 1e-9,
+    `${what}: tfjs accuracy ${percent(e.accuracy)} % on ${e.images} test images, the model card states ${stated} %`,
   );
+  assert.ok(
+    Math.abs(measured - 100 * pytorchAccuracy) <= ACCURACY_POINTS + 1e-9,
+    `${what}: tfjs accuracy ${percent(e.accuracy)} %, PyTorch logged ${percent(pytorchAccuracy)} %`,
+  );
+}
+
+const datasetMissing = `Fashion-MNIST test set missing (${TEST_IMAGES}): \`npm test\` installs it as root; else run apt-get install -y dataset-fashion-mnist`;
+let testSet: FashionMnistTest | undefined;
+function fashionMnistTest(): FashionMnistTest {
+  assert.ok(haveFashionMnist(), datasetMissing);
+  return (testSet ??= readFashionMnistTest());
 }
 
 function argmax(v: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
   return best;
-}
-
-/** Reads an unsigned-byte IDX file (gzipped). */
-function readIdx(path: string): { data: Uint8Array; shape: number[] } {
-  const b = gunzipSync(readFileSync(path));
-  const ndim = b[3]!;
-  assert.equal(b[2], 0x08, `${path} is not an unsigned-byte IDX file`);
-  const shape = Array.from({ length: ndim }, (_, i) => b.readUInt32BE(4 + 4 * i));
-  return { data: new Uint8Array(b.buffer, b.byteOffset + 4 + 4 * ndim), shape };
 }
 
 describe('@bagnet-vis/models default model', () => {
@@ -148,8 +179,8 @@ describe('@bagnet-vis/models default model', () => {
     );
   });
 
-  it('reproduces the PyTorch logits and the logged accuracy on the committed samples', async (t) => {
-    const correct = await noLeaks(async () => {
+  it('reproduces the PyTorch logits on the committed samples', async (t) => {
+    await noLeaks(async () => {
       let hits = 0;
       let worst = 0;
       for (const [k, s] of sampleImages.entries()) {
@@ -171,59 +202,27 @@ describe('@bagnet-vis/models default model', () => {
       t.diagnostic(
         `samples: ${hits}/${sampleImages.length} correct; max |tfjs − PyTorch| logit ${worst.toExponential(2)}`,
       );
-      return hits;
     });
-    assertWithinBinomialMargin(
-      correct / sampleImages.length,
-      sampleImages.length,
-      log.results.bagnet.testAccuracy,
-      'samples',
-    );
   });
 
-  it(
-    `matches the logged accuracy on every ${SUBSET_EVERY}th test image`,
-    {
-      skip: haveDataset
-        ? false
-        : `Fashion-MNIST not installed (${TEST_IMAGES}); apt-get install -y dataset-fashion-mnist to run this part — the committed samples were checked above`,
-    },
-    async (t) => {
-      const images = readIdx(TEST_IMAGES);
-      const labels = readIdx(TEST_LABELS).data;
-      assert.deepEqual(images.shape, [10000, 28, 28]);
-      const indices = Array.from({ length: Math.ceil(10000 / SUBSET_EVERY) }, (_, i) => i * SUBSET_EVERY);
-      assert.equal(indices.length, log.evaluation.testSubset.size);
-      const hits = await noLeaks(async () => {
-        let n = 0;
-        const batch = 250;
-        for (let start = 0; start < indices.length; start += batch) {
-          const idx = indices.slice(start, start + batch);
-          const rgb = new Uint8Array(idx.length * 784 * 3);
-          idx.forEach((t, b) => {
-            for (let p = 0; p < 784; p++) rgb.fill(images.data[t * 784 + p]!, (b * 784 + p) * 3, (b * 784 + p) * 3 + 3);
-          });
-          const predicted = tf.tidy(() => {
-            // Normalisation is per pixel, so the batch can go through core's normalizePixels as
-            // one tall image, then be cut back into 28×28 images.
-            const tall = tf.tensor3d(rgb, [idx.length * 28, 28, 3], 'int32') as Tensor3D;
-            const x = tf.reshape(normalizePixels(tall, net.metadata.normalization), [idx.length, 28, 28, 3]);
-            return tf.argMax(tf.mean(net.logitMap(x as tf.Tensor4D), [1, 2]), 1);
-          });
-          const p = await predicted.data();
-          predicted.dispose();
-          idx.forEach((t, b) => (n += p[b] === labels[t] ? 1 : 0));
-        }
-        return n;
-      });
-      const accuracy = hits / indices.length;
-      const logged = log.evaluation.testSubset.accuracy;
-      t.diagnostic(`test subset: tfjs ${accuracy} on ${indices.length} images, PyTorch logged ${logged}`);
-      assert.ok(
-        Math.abs(accuracy - logged) <= 0.003,
-        `tfjs accuracy ${accuracy} on ${log.evaluation.testSubset.rule} differs from PyTorch's ${logged}`,
-      );
-      assertWithinBinomialMargin(accuracy, indices.length, log.results.bagnet.testAccuracy, 'test subset');
-    },
-  );
+  it("scores the model card's accuracy on all 10,000 test images (WASM, within 60 s of CPU)", async (t) => {
+    const data = fashionMnistTest();
+    const {
+      value: e,
+      cpu,
+      wall,
+    } = await cpuMs(() =>
+      noLeaks(() =>
+        evaluateOnTestSet(data, net.metadata.normalization, net.labels.length, (x: Tensor4D) =>
+          tf.mean(net.logitMap(x), [1, 2]),
+        ),
+      ),
+    );
+    t.diagnostic(
+      `BagNet: ${percent(e.accuracy)} % on ${e.images} test images; ${(cpu / 1000).toFixed(1)} s CPU, ${(wall / 1000).toFixed(1)} s wall`,
+    );
+    assert.equal(e.images, 10000);
+    assertStated(e, cardAccuracy('BagNet'), log.results.bagnet.testAccuracy, 'BagNet');
+    assert.ok(cpu <= EVALUATION_BUDGET_MS, `evaluation took ${Math.round(cpu)} ms of CPU > ${EVALUATION_BUDGET_MS} ms`);
+  });
 });
