@@ -14,28 +14,44 @@
  * must also fit the 2 MB budget. Nothing is written if a check fails.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { run } from '@bagnet-vis/cli';
-import { useBackend } from '@bagnet-vis/core';
+import { readTorchCheckpoint } from '@bagnet-vis/convert';
+import { normalizePixels, useBackend } from '@bagnet-vis/core';
 import type { BagNet } from '@bagnet-vis/core';
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
+import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
 import { format, resolveConfig } from 'prettier';
+
+import { buildPlainCnn, loadPlainCnnStateDict, serializePlainCnn } from './plain-cnn.js';
+import type { PlainCnnMetadata } from '../../packages/models/test/fashion-mnist-eval.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const { values: args } = parseArgs({
   options: {
     checkpoint: { type: 'string', default: '/tmp/bagnet-default/bagnet-fashion-mnist.pth' },
+    'plain-cnn-checkpoint': { type: 'string' },
     'models-dir': { type: 'string', default: join(repo, 'packages/models') },
   },
 });
 const modelsDir = resolve(args['models-dir']);
 const outDir = join(modelsDir, 'default');
+const baselineDir = join(modelsDir, 'baseline');
 const MAX_MODEL_BYTES = 2 * 1024 * 1024;
 /** |tfjs − PyTorch| allowed on the sample logits (float32 vs float64 forward, folded BN). */
 const LOGIT_TOLERANCE = 1e-3;
@@ -46,7 +62,17 @@ interface TrainingLog {
   labels: string[];
   normalization: { mean: [number, number, number]; std: [number, number, number] };
   bagnetArchitecture: { receptiveField: number; stride: number; stageStrides: Quad; gridOn28x28: [number, number] };
-  results: { bagnet: { testAccuracy: number; trainingSeconds: number }; plainCnn?: { testAccuracy: number } };
+  results: {
+    bagnet: { testAccuracy: number; trainingSeconds: number };
+    plainCnn?: {
+      testAccuracy: number;
+      description: string;
+      widths: number[];
+      strides: number[];
+      /** Only in logs of runs that kept the plain CNN's checkpoint (train.py since the baseline is shipped). */
+      checkpoint?: { file: string; sha256: string };
+    };
+  };
   recipe: { seed: number; epochs: number };
   checkpoint: { file: string; sha256: string };
 }
@@ -73,6 +99,68 @@ function readJson<T>(path: string): T {
 function readPng(path: string): { data: Uint8Array; width: number; height: number; channels: 4 } {
   const png = PNG.sync.read(readFileSync(path));
   return { data: new Uint8Array(png.data), width: png.width, height: png.height, channels: 4 };
+}
+
+/** Converts train.py's plain CNN to a tfjs layers model in baseline/, checked like the BagNet. */
+async function convertPlainCnn(log: TrainingLog, checkpoint: string): Promise<void> {
+  const cnn = log.results.plainCnn;
+  if (!cnn?.checkpoint) fail('training-log.json has no plain-CNN checkpoint: train.py ran with --skip-cnn.');
+  const reference = readJson<SampleLogits>(join(modelsDir, 'test/fixtures/pytorch-sample-logits-plain-cnn.json'));
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(checkpoint));
+  } catch (e) {
+    fail(`cannot read checkpoint ${checkpoint} (${e instanceof Error ? e.message : String(e)}); run train.py first.`);
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== cnn.checkpoint.sha256 || sha256 !== reference.checkpointSha256) {
+    fail(`${checkpoint} (sha256 ${sha256.slice(0, 16)}…) is not the plain-CNN checkpoint training-log.json describes.`);
+  }
+  const sd = readTorchCheckpoint(bytes, { fileName: checkpoint });
+  const model = buildPlainCnn(cnn.widths, cnn.strides, log.labels.length);
+  try {
+    loadPlainCnnStateDict(model, sd, cnn.widths, tf);
+    const normalization = { mean: log.normalization.mean, std: log.normalization.std, channelOrder: 'RGB' as const };
+    let worst = 0;
+    for (const s of reference.samples) {
+      const png = readPng(join(modelsDir, 'samples', s.file));
+      const logits = tf.tidy(() => {
+        const rgba = tf.tensor3d(png.data, [png.height, png.width, 4], 'int32');
+        const rgb = tf.slice(rgba, [0, 0, 0], [png.height, png.width, 3]) as tf.Tensor3D;
+        return model.predict(normalizePixels(rgb, normalization)) as tf.Tensor2D;
+      });
+      const v = await logits.data();
+      logits.dispose();
+      v.forEach((l, c) => (worst = Math.max(worst, Math.abs(l - s.logits[c]!))));
+    }
+    if (!(worst <= LOGIT_TOLERANCE)) {
+      fail(`converted plain-CNN logits differ from PyTorch by up to ${worst.toExponential(2)} (> ${LOGIT_TOLERANCE}).`);
+    }
+    const metadata: PlainCnnMetadata = {
+      description: cnn.description,
+      labels: log.labels,
+      inputSize: [28, 28],
+      normalization: { mean: log.normalization.mean, std: log.normalization.std },
+      widths: cnn.widths,
+      strides: cnn.strides,
+      provenance: { sha256, converter: 'scripts/train-default/convert.ts (BatchNorm folded into conv biases)' },
+    };
+    const { modelJson, shardName, shard } = await serializePlainCnn(model, metadata, tf);
+    if (shard.byteLength > MAX_MODEL_BYTES) fail(`plain-CNN weights are ${shard.byteLength} bytes, over 2 MB.`);
+    mkdirSync(baselineDir, { recursive: true });
+    for (const f of readdirSync(baselineDir)) {
+      if (f === 'model.json' || /^group\d+-shard\d+of\d+\.bin$/.test(f)) rmSync(join(baselineDir, f));
+    }
+    const jsonPath = join(baselineDir, 'model.json');
+    writeFileSync(jsonPath, await format(modelJson, { ...(await resolveConfig(jsonPath)), filepath: jsonPath }));
+    writeFileSync(join(baselineDir, shardName), shard);
+    console.log(
+      `plain CNN: max |tfjs − PyTorch| on ${reference.samples.length} samples ${worst.toExponential(2)}; ` +
+        `wrote ${relative(repo, jsonPath)} and ${shardName} (${shard.byteLength} bytes)`,
+    );
+  } finally {
+    model.dispose();
+  }
 }
 
 async function checkAgainstPyTorch(net: BagNet, reference: SampleLogits): Promise<number> {
@@ -195,6 +283,10 @@ async function main(): Promise<void> {
   } finally {
     net.dispose();
     rmSync(work, { recursive: true, force: true });
+  }
+  const cnnCheckpoint = log.results.plainCnn?.checkpoint;
+  if (cnnCheckpoint) {
+    await convertPlainCnn(log, args['plain-cnn-checkpoint'] ?? join(dirname(checkpoint), cnnCheckpoint.file));
   }
 }
 

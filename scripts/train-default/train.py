@@ -188,6 +188,10 @@ def receptive_field(kernel3, stage_strides, blocks):
     return rf, jump
 
 
+PLAIN_CNN_WIDTHS = (16, 32, 32, 64, 64, 128)
+PLAIN_CNN_STRIDES = (1, 2, 1, 2, 1, 1)
+
+
 class PlainCNN(nn.Module):
     """Comparison model: padded 3x3 convs + BN + ReLU, global average pool, linear head.
 
@@ -195,7 +199,9 @@ class PlainCNN(nn.Module):
     the garment's global shape, which a BagNet cannot.
     """
 
-    def __init__(self, num_classes, widths=(16, 32, 32, 64, 64, 128), strides=(1, 2, 1, 2, 1, 1)):
+    def __init__(self, num_classes, widths=None, strides=None):
+        widths = PLAIN_CNN_WIDTHS if widths is None else widths
+        strides = PLAIN_CNN_STRIDES if strides is None else strides
         super().__init__()
         layers, c = [], 3
         for w, s in zip(widths, strides):
@@ -279,7 +285,7 @@ def train_model(name, model, data, args, mean, std, log):
             x = to_input(augment(x_all[idx], gen), mean, std)
             y = y_all[idx]
             out = model(x)
-            loss = F.cross_entropy(out, y)
+            loss = F.cross_entropy(out, y, label_smoothing=args.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -287,6 +293,9 @@ def train_model(name, model, data, args, mean, std, log):
             loss_sum += float(loss) * len(y)
             correct += int((out.argmax(1) == y).sum())
             seen += len(y)
+            if (step + 1) % 100 == 0:
+                log("  %-7s epoch %d step %d/%d  loss %.4f  %.0fs" % (
+                    name, epoch, step + 1, steps_per_epoch, loss_sum / seen, time.time() - t0))
         train_s = time.time() - t0
         va = predict(model, x_va, mean, std)
         rec = OrderedDict(
@@ -376,6 +385,35 @@ def sha256(path):
     return h.hexdigest()
 
 
+def recipe_doc(args):
+    """The training recipe as the log records it (shared by both models)."""
+    return OrderedDict(
+        seed=args.seed, epochs=args.epochs, batchSize=args.batch_size,
+        optimizer="SGD, Nesterov momentum 0.9, weight decay %g (not on BN/bias)" % args.weight_decay,
+        schedule="one-cycle: LR %g -> %g (15%% warm-up) -> cosine to %g" % (
+            args.lr / 10, args.lr, args.lr / 1000),
+        augmentation="random shift by up to 2 px (zero padding) and horizontal flip",
+        loss="cross-entropy on the mean of the logit map" + (
+            ", label smoothing %g" % args.label_smoothing if args.label_smoothing else ""))
+
+
+def cnn_sample_logits(cnn, samples, x_test, mean, std):
+    """Eval-mode float64 PyTorch logits of the plain CNN on the sample images."""
+    with torch.no_grad():
+        c64 = copy.deepcopy(cnn).double().eval()
+        x = torch.from_numpy(x_test[[s["testIndex"] for s in samples]]).double().div_(255.0)[:, None]
+        logits = c64(to_input(x, mean.double(), std.double())).numpy()
+    return [OrderedDict(file=s["file"], label=s["label"], predicted=int(logits[k].argmax()),
+                        logits=[float("%.7g" % v) for v in logits[k]]) for k, s in enumerate(samples)]
+
+
+def write_cnn_fixture(models_dir, cnn_ref, cnn_sha):
+    write_json(os.path.join(models_dir, "test", "fixtures", "pytorch-sample-logits-plain-cnn.json"), OrderedDict(
+            source="scripts/train-default/train.py: eval-mode PyTorch logits (float64 forward of "
+                   "the float32 weights) of the plain-CNN checkpoint with sha256 %s" % cnn_sha,
+            checkpointSha256=cnn_sha, samples=cnn_ref), "samples")
+
+
 def parse_quad(s):
     v = tuple(int(t) for t in s.split(","))
     if len(v) != 4:
@@ -391,6 +429,8 @@ def main():
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--lr", type=float, default=0.1, help="peak learning rate of the one-cycle schedule")
     ap.add_argument("--weight-decay", type=float, default=5e-4)
+    ap.add_argument("--label-smoothing", type=float, default=0.0,
+                    help="label smoothing of the cross-entropy (default 0, as the shipped model)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--val-size", type=int, default=5000)
     ap.add_argument("--kernel3", type=parse_quad, default=(1, 1, 1, 0),
@@ -402,6 +442,9 @@ def main():
     ap.add_argument("--samples-per-class", type=int, default=5)
     ap.add_argument("--train-subset", type=int, default=0, help="use only N training images (smoke tests)")
     ap.add_argument("--skip-cnn", action="store_true", help="do not train the comparison CNN")
+    ap.add_argument("--plain-cnn-only", action="store_true",
+                    help="train only the comparison CNN, with the recipe of the committed training log "
+                         "(refused if the arguments differ), and record it there beside the BagNet")
     ap.add_argument("--checkpoint", default="/tmp/bagnet-default/bagnet-fashion-mnist.pth",
                     help="where to write the BagNet state_dict (not committed)")
     ap.add_argument("--models-dir", default=os.path.join(REPO, "packages", "models"))
@@ -439,21 +482,23 @@ def main():
     log("   data: %d train / %d val (from the 60k training images, seed %d), %d test; "
         "pixel mean %.4f std %.4f" % (len(tr_idx), len(va_idx), args.seed, len(x_test), mean_f, std_f))
 
+    log_path = os.path.join(args.models_dir, "default", "training-log.json")
+    if args.plain_cnn_only:
+        with open(log_path) as fh:
+            committed = json.load(fh, object_pairs_hook=OrderedDict)
+        if args.skip_cnn:
+            ap.error("--plain-cnn-only and --skip-cnn exclude each other")
+        if committed["recipe"] != recipe_doc(args) or committed["normalization"]["mean"][0] != mean_f \
+                or committed["dataset"]["validation"] != len(va_idx):
+            raise SystemExit("--plain-cnn-only: the arguments differ from the recipe of %s (%s)" % (
+                log_path, json.dumps(committed["recipe"])))
+
     os.makedirs(os.path.dirname(args.checkpoint) or ".", exist_ok=True)
     results = OrderedDict()
     num_classes = len(LABELS)
 
-    torch.manual_seed(args.seed)
-    bagnet = BagNet(args.kernel3, args.stage_strides, args.width_scale, args.blocks, num_classes)
-    log("   BagNet: %d parameters (%.2f MB float32)" % (n_params(bagnet), n_params(bagnet) * 4 / 1e6))
-    epochs, secs, cpu = train_model("BagNet", bagnet, data, args, mean, std, log)
-    test_logits = predict(bagnet, x_test, mean, std)
-    results["bagnet"] = OrderedDict(
-        testAccuracy=round(accuracy(test_logits, y_test), 4), trainingSeconds=round(secs, 1),
-        cpuSeconds=round(cpu, 1), parameters=n_params(bagnet), epochs=epochs)
-    log("   BagNet test accuracy %.4f (%d test images), %.0fs" % (
-        results["bagnet"]["testAccuracy"], len(y_test), secs))
-
+    # The comparison CNN first, so its checkpoint exists early; each model reseeds and has its own
+    # data-order generator, so neither result depends on the order.
     if not args.skip_cnn:
         torch.manual_seed(args.seed)
         cnn = PlainCNN(num_classes)
@@ -465,10 +510,38 @@ def main():
                         "1,2,1,2,1,1), global average pool, linear head; receptive field covers "
                         "the whole image",
             testAccuracy=round(accuracy(c_logits, y_test), 4), trainingSeconds=round(c_secs, 1),
-            cpuSeconds=round(c_cpu, 1), parameters=n_params(cnn), epochs=c_epochs)
+            cpuSeconds=round(c_cpu, 1), parameters=n_params(cnn),
+            widths=list(PLAIN_CNN_WIDTHS), strides=list(PLAIN_CNN_STRIDES), epochs=c_epochs)
         log("   PlainCNN test accuracy %.4f, %.0fs" % (results["plainCnn"]["testAccuracy"], c_secs))
-        torch.save(cnn.state_dict(), os.path.join(os.path.dirname(args.checkpoint) or ".",
-                                                  "plain-cnn-fashion-mnist.pth"))
+        cnn_checkpoint = os.path.join(os.path.dirname(args.checkpoint) or ".", "plain-cnn-fashion-mnist.pth")
+        torch.save(cnn.state_dict(), cnn_checkpoint)
+        results["plainCnn"]["checkpoint"] = OrderedDict(file=os.path.basename(cnn_checkpoint),
+                                                        sha256=sha256(cnn_checkpoint))
+        if args.plain_cnn_only:
+            with open(os.path.join(args.models_dir, "samples", "samples.json")) as fh:
+                samples = json.load(fh)["samples"]
+            write_cnn_fixture(args.models_dir, cnn_sample_logits(cnn, samples, x_test, mean, std),
+                              results["plainCnn"]["checkpoint"]["sha256"])
+            results["plainCnn"]["command"] = " ".join(
+                ["/usr/bin/python3 scripts/train-default/train.py"] + sys.argv[1:])
+            committed["results"]["plainCnn"] = results["plainCnn"]
+            with open(log_path, "w") as fh:
+                json.dump(committed, fh, indent=1)
+                fh.write("\n")
+            log("   recorded the plain CNN in %s; next: convert.ts --plain-cnn-checkpoint %s" % (
+                os.path.relpath(log_path, REPO), cnn_checkpoint))
+            return
+
+    torch.manual_seed(args.seed)
+    bagnet = BagNet(args.kernel3, args.stage_strides, args.width_scale, args.blocks, num_classes)
+    log("   BagNet: %d parameters (%.2f MB float32)" % (n_params(bagnet), n_params(bagnet) * 4 / 1e6))
+    epochs, secs, cpu = train_model("BagNet", bagnet, data, args, mean, std, log)
+    test_logits = predict(bagnet, x_test, mean, std)
+    results["bagnet"] = OrderedDict(
+        testAccuracy=round(accuracy(test_logits, y_test), 4), trainingSeconds=round(secs, 1),
+        cpuSeconds=round(cpu, 1), parameters=n_params(bagnet), epochs=epochs)
+    log("   BagNet test accuracy %.4f (%d test images), %.0fs" % (
+        results["bagnet"]["testAccuracy"], len(y_test), secs))
 
     checks = self_check(bagnet, x_test, mean, std, q, stride)
     log("   self-check: grid %s on 28x28, |mean(map) - logits| %.1e, |patch - cell| %.1e" % (
@@ -504,6 +577,7 @@ def main():
         ref.append(OrderedDict(file=fname, label=c, predicted=int(ref_logits[k].argmax()),
                                logits=[float("%.7g" % v) for v in ref_logits[k]]))
     sample_acc = float(np.mean([r["predicted"] == r["label"] for r in ref]))
+    cnn_ref = None if args.skip_cnn else cnn_sample_logits(cnn, samples, x_test, mean, std)
     write_json(os.path.join(samples_dir, "samples.json"), OrderedDict(
             description="Fashion-MNIST test images (held out from training), %d per class, chosen "
                         "with numpy default_rng(seed %d); 28x28 8-bit grayscale PNG. Fashion-MNIST: "
@@ -516,6 +590,8 @@ def main():
             source="scripts/train-default/train.py: eval-mode PyTorch logits (float64 forward of "
                    "the float32 weights) of the checkpoint with sha256 %s" % ckpt_sha,
             checkpointSha256=ckpt_sha, samples=ref), "samples")
+    if cnn_ref is not None:
+        write_cnn_fixture(args.models_dir, cnn_ref, results["plainCnn"]["checkpoint"]["sha256"])
 
     # ---- training log -------------------------------------------------------------------------
     subset = np.arange(0, len(y_test), SUBSET_EVERY)
@@ -540,13 +616,7 @@ def main():
             blocks=list(args.blocks), widthScale=args.width_scale,
             stemWidth=scale_width(STEM_WIDTH, args.width_scale),
             stageWidths=[scale_width(w, args.width_scale) for w in STAGE_WIDTH]),
-        recipe=OrderedDict(
-            seed=args.seed, epochs=args.epochs, batchSize=args.batch_size,
-            optimizer="SGD, Nesterov momentum 0.9, weight decay %g (not on BN/bias)" % args.weight_decay,
-            schedule="one-cycle: LR %g -> %g (15%% warm-up) -> cosine to %g" % (
-                args.lr / 10, args.lr, args.lr / 1000),
-            augmentation="random shift by up to 2 px (zero padding) and horizontal flip",
-            loss="cross-entropy on the mean of the logit map"),
+        recipe=recipe_doc(args),
         environment=OrderedDict(torch=torch.__version__, numpy=np.__version__,
                                 python=platform.python_version(), threads=torch.get_num_threads(),
                                 machine=platform.machine(),
@@ -564,7 +634,6 @@ def main():
                                format="torch.save(state_dict) (zip), reference key names"),
         totalSeconds=None)
     log_doc["totalSeconds"] = round(sum(r["trainingSeconds"] for r in results.values()), 1)
-    log_path = os.path.join(args.models_dir, "default", "training-log.json")
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     with open(log_path, "w") as fh:
         json.dump(log_doc, fh, indent=1)
