@@ -85,6 +85,8 @@ export function loadPlainCnnStateDict(
   });
   const extra = [...sd.keys()].filter((k) => !expectedKeys.has(k));
   if (extra.length > 0) throw new Error(`plain-CNN checkpoint has unexpected keys: ${extra.join(', ')}`);
+  // Every key is checked before any tensor exists, so a bad state_dict leaks nothing.
+  for (const k of expectedKeys) if (!k.endsWith('num_batches_tracked')) get(k);
 
   const weights: tf.Tensor[] = [];
   try {
