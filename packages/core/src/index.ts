@@ -107,6 +107,18 @@ export type {
   MiningProgress,
   PatchMinerOptions,
 } from './analyses/patch-mining.js';
+export {
+  MINED_PATCHES_FORMAT,
+  MINED_PATCHES_VERSION,
+  mergeMinedPatches,
+  minedClassRecords,
+  minedPatchRecord,
+  minerFrom,
+  parseMinedPatches,
+  shardIndices,
+  shardSize,
+} from './analyses/mined-patches.js';
+export type { MinedClassRecord, MinedPatchesFile, MinedPatchRecord, ShardSpec } from './analyses/mined-patches.js';
 export { randomPermutation, seededRandom } from './analyses/random.js';
 export { fineTuneHead, HEAD_TRAINING_DEFAULTS } from './training/fine-tune.js';
 export {

@@ -160,6 +160,27 @@ export class PatchMiner {
     this.#images++;
   }
 
+  /**
+   * Offers one patch of the class at `position` in `classes` (e.g. a patch kept by an earlier run
+   * or another shard); keeps it where it ranks in the top k. Offer each patch once.
+   */
+  offer(position: number, patch: MinedPatch): void {
+    const most = this.#most[position];
+    const least = this.#least[position];
+    if (most === undefined || least === undefined) {
+      throw new BagNetInputError(
+        `PatchMiner.offer(): position ${position} is not one of the ${this.classes.length} classes.`,
+      );
+    }
+    if (most.admits(patch)) most.push(patch);
+    if (least.admits(patch)) least.push(patch);
+  }
+
+  /** Counts `n` more images as mined (their patches offered through {@link offer}). */
+  countImages(n: number): void {
+    this.#images += n;
+  }
+
   /** The mined patches per class, in the order of `classes`. */
   results(): MinedClass[] {
     return this.classes.map((classIndex, k) => ({
