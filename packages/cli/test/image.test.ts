@@ -3,6 +3,8 @@
  * box prefilter when shrinking) of `bagnet explain`.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { before, describe, test } from 'node:test';
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,7 +15,7 @@ import { useBackend } from '@bagnet-vis/core';
 
 import { noLeaks } from '../../../test/helpers/leaks.js';
 import { CliError } from '../src/errors.js';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage, decodeImageFile } from '../src/image/decode.js';
 import { pixelTensor, resizePixels, shortSideSize } from '../src/image/resize.js';
 
 before(async () => {
@@ -141,5 +143,46 @@ describe('resizing', () => {
       );
       tf.dispose([board, small]);
     });
+  });
+});
+
+describe('WebP decoding (libwebp through @jsquash/webp)', () => {
+  /** A WebP of `rgba` made with libwebp's own encoder (the same package). */
+  async function encodeWebP(rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number, lossless: boolean) {
+    const { default: encode, init } = await import('@jsquash/webp/encode.js');
+    const wasm = createRequire(import.meta.url).resolve('@jsquash/webp/codec/enc/webp_enc.wasm');
+    await init(await WebAssembly.compile(readFileSync(wasm)));
+    return new Uint8Array(
+      await encode({ data: rgba, width, height, colorSpace: 'srgb' }, lossless ? { lossless: 1 } : { quality: 90 }),
+    );
+  }
+
+  test('lossless WebP decodes to the exact pixels; lossy close to them; damage is one named error', async () => {
+    const width = 37;
+    const height = 23;
+    const rgba = new Uint8ClampedArray(width * height * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 251));
+    const lossless = await decodeImageFile(await encodeWebP(rgba, width, height, true), 'a.webp');
+    assert.equal(lossless.format, 'WebP');
+    assert.deepEqual([lossless.width, lossless.height], [width, height]);
+    assert.deepEqual([...lossless.data], [...rgba]);
+
+    const smooth = new Uint8ClampedArray(width * height * 4).map((_, i) =>
+      i % 4 === 3 ? 255 : ((i >> 2) % width) * 6,
+    );
+    const lossy = await decodeImageFile(await encodeWebP(smooth, width, height, false), 'b.webp');
+    const err = lossy.data.reduce((m, v, i) => Math.max(m, Math.abs(v - smooth[i]!)), 0);
+    assert.ok(err > 0 && err < 40, `lossy max error ${err}`);
+
+    const damaged = (await encodeWebP(rgba, width, height, true)).slice(0, 40);
+    await assert.rejects(decodeImageFile(damaged, 'cut.webp'), (e: unknown) => {
+      assert.ok(e instanceof CliError);
+      assert.match(e.message, /^Cannot decode WebP 'cut\.webp': .*damaged, truncated or animated\.$/);
+      return true;
+    });
+    // PNG still goes through the same entry point.
+    const png = new PNG({ width: 2, height: 1 });
+    png.data.set([1, 2, 3, 255, 4, 5, 6, 255]);
+    const back = await decodeImageFile(new Uint8Array(PNG.sync.write(png)), 'p.png');
+    assert.deepEqual([...back.data], [1, 2, 3, 255, 4, 5, 6, 255]);
   });
 });

@@ -1,7 +1,10 @@
 /**
- * PNG and JPEG decoding in Node with maintained decoders (pngjs, jpeg-js), chosen by the file's
- * signature, not its name.
+ * PNG, JPEG and WebP decoding in Node with maintained decoders (pngjs, jpeg-js, and libwebp's
+ * decoder compiled to WebAssembly by @jsquash/webp), chosen by the file's signature, not its name.
  */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
@@ -13,7 +16,7 @@ export interface DecodedImage {
   readonly data: Uint8Array;
   readonly width: number;
   readonly height: number;
-  readonly format: 'PNG' | 'JPEG';
+  readonly format: 'PNG' | 'JPEG' | 'WebP';
 }
 
 /** Largest image decoded, in megapixels (a guard against decompression bombs). */
@@ -86,7 +89,73 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
     const upright = applyOrientation(img, jpegOrientation(bytes));
     return { ...upright, format: 'JPEG' };
   }
-  throw new CliError(`Cannot decode image '${name}': it is not a PNG or JPEG file (format: ${kind}).`);
+  if (kind === 'a WebP image') {
+    throw new CliError(`Cannot decode WebP '${name}' here: use decodeImageFile(), which loads the WebP decoder.`);
+  }
+  throw new CliError(`Cannot decode image '${name}': it is not a PNG, JPEG or WebP file (format: ${kind}).`);
+}
+
+type WebPDecoder = (bytes: ArrayBuffer) => Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
+let webpDecoder: Promise<WebPDecoder> | undefined;
+
+/** libwebp's decoder (WebAssembly, compiled once per process from the package's own .wasm file). */
+function loadWebPDecoder(): Promise<WebPDecoder> {
+  webpDecoder ??= (async () => {
+    const { default: decode, init } = await import('@jsquash/webp/decode.js');
+    const wasm = createRequire(import.meta.url).resolve('@jsquash/webp/codec/dec/webp_dec.wasm');
+    await init(await WebAssembly.compile(await readFile(wasm)));
+    return decode as WebPDecoder;
+  })();
+  return webpDecoder;
+}
+
+/**
+ * Like {@link decodeImage}, and WebP too (lossy, lossless, with alpha; the first frame of an
+ * animation is not supported by the decoder and fails with a message).
+ */
+export async function decodeImageFile(bytes: Uint8Array, name: string): Promise<DecodedImage> {
+  if (signature(bytes) !== 'a WebP image') return decodeImage(bytes, name);
+  const size = webpHeaderSize(bytes);
+  if (size !== undefined && size.width * size.height > MAX_DECODE_MEGAPIXELS * 1e6) {
+    throw tooLarge(name, size.width, size.height);
+  }
+  const decode = await loadWebPDecoder();
+  let img: { data: Uint8ClampedArray; width: number; height: number };
+  try {
+    img = await decode(bytes.slice().buffer);
+  } catch (e) {
+    throw new CliError(`Cannot decode WebP '${name}': ${reason(e)}. The file is damaged, truncated or animated.`, {
+      cause: e,
+    });
+  }
+  if (!(img.width > 0 && img.height > 0) || img.data.length !== img.width * img.height * 4) {
+    throw new CliError(`Cannot decode WebP '${name}': it holds no complete image. The file is damaged or truncated.`);
+  }
+  return {
+    data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength),
+    width: img.width,
+    height: img.height,
+    format: 'WebP',
+  };
+}
+
+/** Width and height from a WebP's first chunk (VP8X canvas, VP8 frame or VP8L header). */
+function webpHeaderSize(b: Uint8Array): { width: number; height: number } | undefined {
+  if (b.length < 30) return undefined;
+  const chunk = String.fromCharCode(...b.subarray(12, 16));
+  const at = (i: number) => b[i]!;
+  if (chunk === 'VP8X') {
+    return {
+      width: 1 + (at(24) | (at(25) << 8) | (at(26) << 16)),
+      height: 1 + (at(27) | (at(28) << 8) | (at(29) << 16)),
+    };
+  }
+  if (chunk === 'VP8 ') return { width: (at(26) | (at(27) << 8)) & 0x3fff, height: (at(28) | (at(29) << 8)) & 0x3fff };
+  if (chunk === 'VP8L' && at(20) === 0x2f) {
+    const bits = at(21) | (at(22) << 8) | (at(23) << 16) | (at(24) << 24);
+    return { width: 1 + (bits & 0x3fff), height: 1 + ((bits >>> 14) & 0x3fff) };
+  }
+  return undefined;
 }
 
 /** Width and height from a PNG's IHDR chunk (the first chunk), when it is there. */
