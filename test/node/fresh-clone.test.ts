@@ -86,7 +86,7 @@ test('fresh clone: setup links bagnet, `npx --no-install bagnet --help` runs it 
   const help = sh('npx', ['--no-install', 'bagnet', '--help'], { cwd: clone });
   assert.equal(help.code, 0, help.err);
   assert.match(help.out, /^Usage: bagnet <command> \[options\]/);
-  for (const command of ['convert', 'explain', 'train', 'info', 'bench'])
+  for (const command of ['convert', 'explain', 'mine', 'merge', 'train', 'info', 'bench'])
     assert.match(help.out, new RegExp(`^  ${command} `, 'm'));
 
   // A usage error still ends as the contract says, then a good call through the same surface.

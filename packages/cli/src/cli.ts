@@ -17,13 +17,23 @@ import { benchCommand } from './commands/bench.js';
 import { convertCommand } from './commands/convert.js';
 import { explainCommand } from './commands/explain.js';
 import { infoCommand } from './commands/info.js';
+import { mergeCommand } from './commands/merge.js';
+import { mineCommand } from './commands/mine.js';
 import { trainCommand } from './commands/train.js';
 import { CliError, UsageError } from './errors.js';
 import { processIO, Progress } from './terminal.js';
 import type { CliIO } from './terminal.js';
 
 /** The subcommands, in the order `bagnet --help` lists them. */
-export const COMMANDS: readonly Command[] = [convertCommand, explainCommand, trainCommand, infoCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [
+  convertCommand,
+  explainCommand,
+  mineCommand,
+  mergeCommand,
+  trainCommand,
+  infoCommand,
+  benchCommand,
+];
 
 /** Exit codes of {@link run}. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

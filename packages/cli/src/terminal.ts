@@ -18,6 +18,14 @@ export function wrap(text: string, width: number): string {
   return [...lines, line].join('\n');
 }
 
+/** `seconds` in words for an ETA: `12 s`, `4 min 35 s`, `3 h 05 min`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
 /** The streams of one command run. */
 export interface CliIO {
   /** Results (tables, summaries). */
@@ -75,6 +83,43 @@ export class Progress {
       if (quarter > open.shown) {
         this.#io.stderr(`${label} ${quarter}%\n`);
         open.shown = quarter;
+      }
+    }
+  }
+
+  /**
+   * A bar for counted work: `label [######----] done/total unit · rate unit/s · ETA`. On a
+   * terminal it redraws in place (at most every 100 ms); in logs it prints a line per tenth.
+   * `perSecond` is the rate measured so far (undefined before there is one).
+   */
+  count(label: string, done: number, total: number, perSecond: number | undefined, unit: string): void {
+    if (this.#quiet) return;
+    const fraction = total > 0 ? Math.min(1, done / total) : 1;
+    if (this.#open?.label !== label) {
+      this.done();
+      this.#open = { label, shown: -1 };
+    }
+    const open = this.#open!;
+    const width = 24;
+    const filled = Math.round(fraction * width);
+    const rate =
+      perSecond === undefined ? '' : ` · ${perSecond < 10 ? perSecond.toFixed(2) : perSecond.toFixed(1)} ${unit}/s`;
+    const eta =
+      perSecond === undefined || perSecond <= 0 || done >= total
+        ? ''
+        : ` · ETA ${formatDuration((total - done) / perSecond)}`;
+    const line = `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${unit}${rate}${eta}`;
+    if (this.#io.interactive) {
+      const now = Date.now();
+      if (now - open.shown >= 100 || done >= total) {
+        this.#io.stderr(`\r${line}\u001b[K`);
+        open.shown = now;
+      }
+    } else {
+      const tenth = Math.floor(fraction * 10);
+      if (tenth > open.shown) {
+        this.#io.stderr(`${line}\n`);
+        open.shown = tenth;
       }
     }
   }
