@@ -354,6 +354,8 @@ describe('bagnet: bad inputs end with one line and no output', () => {
       [['convert', ckpt, '--out', tmpPath('o'), '--mean', '0.5,0.5,0.5'], /--mean and --std go together/],
       [['explain', 'x.png'], /^bagnet explain: Missing --model <model\.json>/],
       [['explain', 'x.png', '--model', 'm', '--top', '0'], /--top expects an integer ≥ 1, got '0'/],
+      // A negative number is the option's value, not an "ambiguous" flag.
+      [['explain', 'x.png', '--model', 'm', '--top', '-3'], /^bagnet explain: --top expects an integer ≥ 1, got '-3'/],
       [['explain', 'x.png', '--model', 'm', '--resize', 'big'], /--resize expects an integer from 1 to 4096/],
       [
         ['explain', 'x.png', '--model', 'm', '--backend', 'webgl'],
@@ -361,7 +363,7 @@ describe('bagnet: bad inputs end with one line and no output', () => {
       ],
       [['info'], /^bagnet info: Missing <model\.json>/],
       [['bench', '--q', '10'], /--q must be 9, 17 or 33/],
-      [['fit'], /^bagnet: unknown command 'fit'; commands: convert, explain, train, info, bench/],
+      [['fit'], /^bagnet: unknown command 'fit'; commands: convert, explain, mine, merge, train, info, bench/],
       [[], /^Usage: bagnet <command>/],
     ];
     for (const [args, message] of cases) {
@@ -373,6 +375,19 @@ describe('bagnet: bad inputs end with one line and no output', () => {
     }
   });
 
+  test("explain --help quotes the model's patch size and stride when --model is given", async () => {
+    const general = await bagnet('explain', '--help');
+    assert.match(general.stdout, /one per q×q patch, every stride px/);
+    assert.doesNotMatch(general.stdout, /every 8 px/);
+    const model = join(ROOT, 'packages/models/default');
+    const specific = await bagnet('explain', '--help', '--model', model);
+    assert.equal(specific.code, 0);
+    assert.match(specific.stdout, /one per 11×11 patch, every 2 px for this model/);
+    const unreadable = await bagnet('explain', '--help', '--model', join(model, 'nope.json'));
+    assert.equal(unreadable.code, 0);
+    assert.match(unreadable.stdout, /The help above is general: --model could not be read: ENOENT/);
+  });
+
   test('--help for every command (exit 0, on stdout)', async () => {
     for (const args of [
       ['--help'],
@@ -380,6 +395,8 @@ describe('bagnet: bad inputs end with one line and no output', () => {
       ['explain', '-h'],
       ['info', '--help'],
       ['bench', '--help'],
+      ['mine', '--help'],
+      ['merge', '-h'],
       ['help', 'explain'],
     ]) {
       const r = await bagnet(...args);
