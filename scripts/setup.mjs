@@ -6,10 +6,10 @@
  * --browser makes sure Chromium is there for the browser tests, and with --dataset that Debian's
  * Fashion-MNIST test images are there for the model accuracy test (installs the Debian packages
  * `chromium` / `dataset-fashion-mnist` with apt-get when running as root, else prints the
- * command). It also makes sure the
- * `bagnet` command is linked (node_modules/.bin/bagnet), so `npx --no-install bagnet` works next:
- * a node_modules copied from another checkout may lack the link, and relinking it needs no
- * download (`npm rebuild --ignore-scripts` only links the workspace's bin).
+ * command). It also makes sure the `bagnet` command is linked (node_modules/.bin/bagnet), so
+ * `npx --no-install bagnet` works next: a node_modules copied from another checkout may lack the
+ * link, and relinking it needs no download (`npm rebuild --ignore-scripts` only links the
+ * workspace's bin).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
