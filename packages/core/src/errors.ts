@@ -41,8 +41,28 @@ export class BagNetFormatError extends BagNetError {}
 /** An input (image, option, class index) is not usable. */
 export class BagNetInputError extends BagNetError {}
 
-/** A requested tfjs backend is unknown or could not be initialised. */
-export class BagNetBackendError extends BagNetError {}
+/** What went wrong with a backend, for code that handles the cases apart. */
+export type BagNetBackendErrorCode =
+  /** Not a backend name. */
+  | 'unknown'
+  /** Not installed, or it cannot start here (no adapter or context, WebAssembly blocked). */
+  | 'unavailable'
+  /** WebGL that cannot render float32 textures: BagNets would compute in fp16. */
+  | 'no-float32-rendering'
+  /** A backend option is not valid (e.g. a thread count). */
+  | 'bad-option'
+  /** The backend runs but cannot do this operation. */
+  | 'unsupported';
+
+/** A requested tfjs backend is unknown, could not be initialised, or is refused for BagNets. */
+export class BagNetBackendError extends BagNetError {
+  readonly code: BagNetBackendErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown; code?: BagNetBackendErrorCode }) {
+    super(message, options);
+    this.code = options?.code ?? 'unavailable';
+  }
+}
 
 /**
  * The operation was cancelled through its `AbortSignal`. Its `name` is `'AbortError'`, as for

@@ -20,14 +20,32 @@ export type {
   StandardReceptiveField,
 } from './architecture.js';
 export {
+  BACKEND_NAMES,
   BACKENDS,
+  forgetBackendChoice,
+  isCrossOriginIsolated,
   isWebGLContextLost,
   pickBestBackend,
+  PROBE_BUDGET_MS,
   resetWebGLBackend,
   useBackend,
+  wasmThreadCount,
   watchWebGLContext,
 } from './backend.js';
-export type { BackendChoice, BackendName, BackendOptions, WebGLContextListener } from './backend.js';
+export type {
+  BackendChoice,
+  BackendChoiceCode,
+  BackendName,
+  BackendOptions,
+  BackendSkipCode,
+  PickBackendOptions,
+  SkippedBackend,
+  WebGLContextListener,
+} from './backend.js';
+export { PROBE_MACS } from './backend-probe.js';
+export type { BackendProbe } from './backend-probe.js';
+export { currentWebGLRenderer, currentWebGPURenderer, softwareRendererName } from './gpu-renderer.js';
+export type { GpuRenderer } from './gpu-renderer.js';
 export { BagNet } from './bagnet.js';
 export { forwardMacs } from './cost.js';
 export type { PatchEmbeddings, RunOptions, WeightValue } from './bagnet.js';
@@ -43,6 +61,7 @@ export {
   raceAbort,
   throwIfAborted,
 } from './errors.js';
+export type { BagNetBackendErrorCode } from './errors.js';
 export { EvidenceMap } from './evidence-map.js';
 export type { ClassScore, EvidenceMapData } from './evidence-map.js';
 export { ClassEvidence, patchContribution } from './evidence/class-evidence.js';

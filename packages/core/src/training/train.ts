@@ -43,6 +43,7 @@ function checkConvolutionGradients(what: string): void {
       `${backend === 'wasm' ? ' (tfjs-backend-wasm computes no convolution filter gradients)' : ''}. ` +
       'Switch to webgl or webgpu (browsers) or cpu (anywhere, slow) with useBackend(), or train only the head with ' +
       'fineTuneHead(), which runs on every backend.',
+    { code: 'unsupported' },
   );
 }
 
