@@ -15,6 +15,9 @@
  *   /wasm/                 the tfjs WASM binaries (the WASM backend)
  *   /docs/                 docs/storybook-static/ when it has been built (`npm run docs`), else a
  *                          page that says how to build it
+ *
+ * Every response carries COOP/COEP (scripts/isolation.mjs): the page is cross-origin isolated, so
+ * tfjs's WASM backend runs its threaded SIMD binary on navigator.hardwareConcurrency threads.
  */
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -27,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 import { NODE_ONLY_EXTERNALS } from './chromium.mjs';
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from './isolation.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SITE = join(root, 'demos', 'site');
@@ -127,7 +131,7 @@ async function indexHtml(): Promise<string> {
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array, head: boolean): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache' });
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache', ...CROSS_ORIGIN_ISOLATION_HEADERS });
   res.end(head ? undefined : body);
 }
 
@@ -145,7 +149,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, bundle: Map<str
     return;
   }
   if (path === '/docs') {
-    res.writeHead(301, { location: '/docs/' });
+    res.writeHead(301, { location: '/docs/', ...CROSS_ORIGIN_ISOLATION_HEADERS });
     res.end();
     return;
   }

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { StorybookConfig } from '@storybook/web-components-vite';
 import { defaultClientConditions } from 'vite';
 
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from '../../scripts/isolation.mjs';
+
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 const config: StorybookConfig = {
@@ -27,6 +29,9 @@ const config: StorybookConfig = {
     // `npm run build` is needed before the docs.
     vite.resolve = { ...vite.resolve, conditions: ['source', ...defaultClientConditions] };
     vite.build = { ...vite.build, chunkSizeWarningLimit: 4096 };
+    // Cross-origin isolated, as under `npm start`: the WASM backend gets its threads.
+    vite.server = { ...vite.server, headers: { ...vite.server?.headers, ...CROSS_ORIGIN_ISOLATION_HEADERS } };
+    vite.preview = { ...vite.preview, headers: { ...vite.preview?.headers, ...CROSS_ORIGIN_ISOLATION_HEADERS } };
     return vite;
   },
 };
