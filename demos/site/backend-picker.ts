@@ -1,11 +1,12 @@
 /**
- * The backend picker: starts tfjs on the best backend this browser has, lets the user switch
+ * The backend picker: starts tfjs on the backend core's pickBestBackend measures fastest here, says
+ * why (a GPU on a software renderer, the probe's numbers, WASM threads), lets the user switch
  * (WebGPU, WebGL, WASM, CPU), and shows the active backend with the time of the last forward pass.
  * Models keep working across a switch: tfjs moves their weights to the new backend on first use.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKENDS, pickBestBackend, useBackend } from '@bagnet-vis/core';
-import type { BackendName, BagNet, BagNetImageInput, EvidenceMap } from '@bagnet-vis/core';
+import { BACKEND_NAMES, BACKENDS, isCrossOriginIsolated, pickBestBackend, useBackend } from '@bagnet-vis/core';
+import type { BackendChoice, BackendName, BagNet, BagNetImageInput, EvidenceMap } from '@bagnet-vis/core';
 
 import { formatDuration } from './format.js';
 import { errorMessage, showError } from './messages.js';
@@ -13,7 +14,7 @@ import { errorMessage, showError } from './messages.js';
 /** Where the tfjs WASM binaries are served (scripts/serve-demo.ts). */
 const WASM_PATHS = '/wasm/';
 
-const NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
+const NAMES = BACKEND_NAMES;
 
 /** A forward pass and how long it took. */
 export interface TimedEvidence {
@@ -35,10 +36,14 @@ export class BackendPicker {
   #last = '';
   readonly #timed = new WeakMap<BagNet, Set<string>>();
 
-  constructor(select: HTMLSelectElement, status: HTMLOutputElement, error: HTMLElement) {
+  readonly #why: HTMLElement | undefined;
+  #choice: BackendChoice | undefined;
+
+  constructor(select: HTMLSelectElement, status: HTMLOutputElement, error: HTMLElement, why?: HTMLElement) {
     this.#select = select;
     this.#status = status;
     this.#error = error;
+    this.#why = why;
     select.addEventListener('change', () => void this.#switch(select.value as BackendName));
   }
 
@@ -52,14 +57,40 @@ export class BackendPicker {
     return NAMES[backend];
   }
 
-  /** Starts tfjs on the first backend that works here (WebGPU, WebGL, WASM, CPU). */
+  /** Core's backend choice at start (why, the probe's numbers, what was skipped). */
+  get choice(): BackendChoice | undefined {
+    return this.#choice;
+  }
+
+  /**
+   * Starts tfjs on the backend core measures fastest here (software-rendered GPUs are recognised
+   * and passed over; the choice is kept for the tab's session) and shows why.
+   */
   async start(): Promise<BackendName> {
     const choice = await pickBestBackend(BACKENDS, { wasmPaths: WASM_PATHS });
+    this.#choice = choice;
     this.#active = choice.backend;
     this.#select.value = choice.backend;
     this.#select.disabled = false;
-    const skipped = choice.skipped.map((s) => NAMES[s.backend]).join(', ');
-    this.#select.title = skipped ? `Not available here: ${skipped}` : '';
+    // Each option says why it was not chosen.
+    for (const option of this.#select.options) {
+      const skipped = choice.skipped.find((s) => s.backend === option.value);
+      option.title = skipped ? `${NAMES[skipped.backend]} ${skipped.reason}` : choice.reason;
+      option.dataset['code'] = skipped?.code ?? choice.code;
+    }
+    if (this.#why !== undefined) {
+      const threads =
+        choice.wasmThreads === undefined
+          ? ''
+          : ` WASM computes on ${choice.wasmThreads} thread${choice.wasmThreads === 1 ? '' : 's'}${
+              isCrossOriginIsolated()
+                ? ' (this page is cross-origin isolated)'
+                : ' (threads need a cross-origin-isolated page)'
+            }.`;
+      this.#why.textContent = `${choice.reason}${threads}`;
+      this.#why.dataset['code'] = choice.code;
+      this.#why.hidden = false;
+    }
     this.#render();
     return choice.backend;
   }

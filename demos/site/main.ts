@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     byId('backend-select', HTMLSelectElement),
     byId('backend-status', HTMLOutputElement),
     byId('backend-error', HTMLElement),
+    byId('backend-why', HTMLElement),
   );
   await picker.start();
   const model = await loadBagNet(defaultModelUrl.href);
