@@ -5,7 +5,9 @@
  * machine when python3-torch is installed. Not a test: it prints a report.
  *
  *   npm run bench [-- --backends wasm,cpu] [--runs 5] [--q 33] [--size 224]
- *   npm run bench -- --browser [--q 33] [--size 224] [--runs 5]   (wasm, webgl, webgpu in headless Chromium)
+ *   npm run bench -- --browser [--q 33] [--size 224] [--runs 5] [--backends wasm,webgl,webgpu] [--threads 1,2]
+ *       (headless Chromium, cross-origin isolated page: WASM on its threaded SIMD binary, once per
+ *       thread count; default all cores)
  *   npm run bench -- dense ...   (the dense-heatmap benchmark, test/bench/dense.ts)
  */
 import { parseArgs } from 'node:util';
@@ -22,6 +24,7 @@ async function browserBench(argv: string[]): Promise<void> {
     options: {
       browser: { type: 'boolean' },
       backends: { type: 'string', default: 'wasm,webgl,webgpu' },
+      threads: { type: 'string' },
       runs: { type: 'string', default: '5' },
       q: { type: 'string', default: '33' },
       size: { type: 'string', default: '224' },
@@ -34,11 +37,17 @@ async function browserBench(argv: string[]): Promise<void> {
   console.log(
     `BagNet-${q} full size, ${size}×${size}, ${gflop.toFixed(2)} GFLOP, headless Chromium, median of ${runs}`,
   );
-  const rows = [['backend', 'forward (s)', 'GFLOP/s', '1×1-conv peak GFLOP/s', '% of peak']];
-  for (const r of await browserForward(values.backends.split(','), q, size, runs)) {
+  // WASM once per thread count asked for (default: all cores), each in a fresh page.
+  const threadCounts = values.threads?.split(',').map(Number) ?? [undefined];
+  const specs = values.backends
+    .split(',')
+    .flatMap((backend) => (backend === 'wasm' ? threadCounts.map((threads) => ({ backend, threads })) : [{ backend }]));
+  const rows = [['backend', 'threads', 'forward (s)', 'GFLOP/s', '1×1-conv peak GFLOP/s', '% of peak']];
+  for (const r of await browserForward(specs, q, size, runs)) {
     const rate = gflop / r.forward;
     rows.push([
       r.backend,
+      r.threads === undefined ? '' : String(r.threads),
       r.forward.toFixed(3),
       rate.toFixed(1),
       r.peakGflops.toFixed(1),

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { BagNet, bagnetArchitecture, useBackend } from '@bagnet-vis/core';
+import { BagNet, bagnetArchitecture, useBackend, wasmThreadCount } from '@bagnet-vis/core';
 import type { BackendName, StandardReceptiveField } from '@bagnet-vis/core';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -20,8 +20,8 @@ async function time(fn: () => Promise<void>, runs: number): Promise<number> {
   return median(out);
 }
 
-async function runBench(backend: BackendName, q: StandardReceptiveField, size: number, runs: number) {
-  await useBackend(backend, { wasmPaths: '/wasm/' });
+async function runBench(backend: BackendName, q: StandardReceptiveField, size: number, runs: number, threads?: number) {
+  await useBackend(backend, { wasmPaths: '/wasm/', ...(threads === undefined ? {} : { threads }) });
   const net = BagNet.create(bagnetArchitecture({ q }), { seed: 0 });
   const x = tf.randomNormal([1, size, size, 3]) as tf.Tensor4D;
   const forward = await time(async () => {
@@ -39,7 +39,12 @@ async function runBench(backend: BackendName, q: StandardReceptiveField, size: n
     y.dispose();
   }, runs);
   tf.dispose([a, w]);
-  return { backend: tf.getBackend(), forward, peakGflops: (2 * 56 * 56 * 256 * 1024) / conv / 1e9 };
+  return {
+    backend: tf.getBackend(),
+    forward,
+    peakGflops: (2 * 56 * 56 * 256 * 1024) / conv / 1e9,
+    threads: backend === 'wasm' ? (wasmThreadCount() ?? 1) : undefined,
+  };
 }
 
 (window as unknown as { runBench: typeof runBench }).runBench = runBench;

@@ -14,17 +14,26 @@ import { build } from 'esbuild';
 import puppeteer from 'puppeteer-core';
 
 import { CHROMIUM_FLAGS, chromiumPath, NODE_ONLY_EXTERNALS, SWIFTSHADER_FLAGS } from '../../scripts/chromium.mjs';
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from '../../scripts/isolation.mjs';
 
 export interface BrowserForwardResult {
   backend: string;
   forward: number;
   peakGflops: number;
+  /** WASM threads tfjs computed on (the page is cross-origin isolated). */
+  threads?: number;
+}
+
+/** One page of the benchmark: a backend, and for WASM a thread count (default: all cores). */
+export interface BrowserForwardSpec {
+  backend: string;
+  threads?: number;
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export async function browserForward(
-  backends: string[],
+  specs: BrowserForwardSpec[],
   q: number,
   size: number,
   runs: number,
@@ -41,6 +50,8 @@ export async function browserForward(
   });
   const js = bundle.outputFiles[0]!.text;
   const server = createServer((req, res) => {
+    // Cross-origin isolated, as under `npm start`: tfjs-wasm runs its threaded SIMD binary.
+    for (const [name, value] of Object.entries(CROSS_ORIGIN_ISOLATION_HEADERS)) res.setHeader(name, value);
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (path === '/') {
@@ -72,17 +83,24 @@ export async function browserForward(
   });
   try {
     const results: BrowserForwardResult[] = [];
-    for (const backend of backends) {
+    for (const { backend, threads } of specs) {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${port}/`);
       await page.waitForFunction(() => 'runBench' in window);
       const r = await page.evaluate(
-        (b, qq, s, n) =>
-          (window as unknown as { runBench: (...a: unknown[]) => Promise<BrowserForwardResult> }).runBench(b, qq, s, n),
+        (b, qq, s, n, t) =>
+          (window as unknown as { runBench: (...a: unknown[]) => Promise<BrowserForwardResult> }).runBench(
+            b,
+            qq,
+            s,
+            n,
+            t,
+          ),
         backend,
         q,
         size,
         runs,
+        threads,
       );
       results.push(r);
       await page.close();
