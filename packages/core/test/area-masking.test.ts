@@ -1,0 +1,77 @@
+/**
+ * maskingByArea: the informed-vs-random masking analysis over several images, masks sized by the
+ * share of the image they cover.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+
+import { BagNet, bagnetArchitecture, bagnetClassifier, BagNetInputError, maskingByArea } from '@bagnet-vis/core';
+import type { RawImage } from '@bagnet-vis/core';
+
+import { noLeaks } from '../../../test/helpers/leaks.js';
+
+function image(height: number, width: number, seed: number): RawImage {
+  const data = new Uint8Array(height * width * 3);
+  let s = seed;
+  for (let i = 0; i < data.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    data[i] = s >>> 24;
+  }
+  return { data, width, height };
+}
+
+describe('maskingByArea', () => {
+  const net = BagNet.create(bagnetArchitecture({ q: 9, widthScale: 0.0625, blocks: [1, 1, 1, 1], numClasses: 4 }), {
+    seed: 5,
+  });
+  const samples = [
+    { image: image(33, 33, 1), classIndex: 1 },
+    { image: image(33, 41, 2), classIndex: 3 },
+  ];
+
+  it('averages over images and draws; masking all of the image gives the uniform image’s logit', async () => {
+    await tf.setBackend('cpu');
+    await noLeaks(async () => {
+      const r = await maskingByArea(net, samples, { fractions: [0.25, 1], draws: 3, seed: 7 });
+      let baseline = 0;
+      let uniform = 0;
+      for (const s of samples) {
+        const ev = await net.evidence(s.image);
+        baseline += ev.logits[s.classIndex]! / samples.length;
+        ev.dispose();
+        const y = tf.tidy(() => bagnetClassifier(net)(tf.zeros([1, s.image.height, s.image.width, 3])));
+        uniform += (await y.data())[s.classIndex]! / samples.length;
+        y.dispose();
+      }
+      const tol = 1e-4 * Math.max(1, Math.abs(baseline));
+      assert.ok(Math.abs(r.baseline - baseline) <= tol, `${r.baseline} vs ${baseline}`);
+      // Fraction 1: every pixel masked, whatever the order; the band has no width.
+      assert.ok(Math.abs(r.informed[1]! - (uniform - baseline)) <= tol);
+      assert.ok(Math.abs(r.random[1]! - (uniform - baseline)) <= tol);
+      assert.ok(r.randomHigh[1]! - r.randomLow[1]! <= tol);
+      assert.ok(r.randomLow[0]! <= r.random[0]! && r.random[0]! <= r.randomHigh[0]!);
+      assert.ok(Math.abs(r.gap - (r.gaps[0]! + r.gaps[1]!) / 2) < 1e-12);
+      assert.equal(r.gaps[0], r.random[0]! - r.informed[0]!);
+      assert.deepEqual(r.belowBand, [r.informed[0]! < r.randomLow[0]!, r.informed[1]! < r.randomLow[1]!]);
+      assert.equal(r.images, 2);
+      assert.equal(r.draws, 3);
+    });
+  });
+
+  it('refuses no images, a bad fraction, class or draw count, then runs a good call', async () => {
+    await tf.setBackend('cpu');
+    await noLeaks(async () => {
+      await assert.rejects(maskingByArea(net, []), BagNetInputError);
+      await assert.rejects(maskingByArea(net, samples, { fractions: [0] }), /fractions must be numbers in \(0, 1\]/);
+      await assert.rejects(maskingByArea(net, samples, { fractions: [1.5] }), BagNetInputError);
+      await assert.rejects(maskingByArea(net, samples, { draws: 1 }), /draws must be at least 2/);
+      await assert.rejects(maskingByArea(net, [{ image: samples[0]!.image, classIndex: 9 }]), BagNetInputError);
+      const r = await maskingByArea(net, samples.slice(0, 1), { fractions: [0.5], draws: 2 });
+      assert.equal(r.informed.length, 1);
+      assert.ok(Number.isFinite(r.gap));
+    });
+  });
+});
