@@ -6,11 +6,10 @@
  * INST, OBJ, NEWOBJ, NEWOBJ_EX, EXT1/2/4), persistent ids that point outside the archive, deep
  * nesting, huge memo indices and floods. Every one is refused — by `unpickle`, and by
  * `readTorchCheckpoint` when it is the data.pkl of a zip checkpoint or the main pickle of a legacy
- * one — quickly, and no payload runs (each would create a marker file in /tmp).
+ * one — quickly. That nothing in the reader can call what they ask for is unpickler-reach.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import { zipSync } from 'fflate';
@@ -18,7 +17,6 @@ import { zipSync } from 'fflate';
 import { CheckpointFormatError, readTorchCheckpoint, UnsafePickleError, unpickle } from '../src/index.js';
 
 const DIR = new URL('./fixtures/malicious/', import.meta.url);
-const MARKER = 'bagnet_vis_malicious_marker_';
 /** A refusal must come fast: no input may make the reader work for long. */
 const MAX_MS = 2000;
 
@@ -205,11 +203,5 @@ describe('the malicious pickle set is refused and nothing runs', () => {
       () => timed(() => unpickle(Uint8Array.from(puts))),
       (e: unknown) => e instanceof CheckpointFormatError && /more than 250000 memo entries/.test(e.message),
     );
-  });
-
-  test('no payload ran: no marker file exists', () => {
-    const markers = readdirSync(tmpdir()).filter((f) => f.startsWith(MARKER));
-    assert.deepEqual(markers, []);
-    assert.equal(existsSync(`/tmp/${MARKER}os_system_p0`), false);
   });
 });

@@ -1,19 +1,15 @@
 /**
  * Malicious pickles and checkpoints (written by make-pickle-fixtures.py, never loaded by
- * Python) must be refused with an UnsafePickleError that names the global, and nothing
- * they ask for may happen: the payloads would create marker files in /tmp.
+ * Python) must be refused with an UnsafePickleError that names the global, at the opcode that
+ * names it. That nothing in the reader can call what they ask for is unpickler-reach.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import { CheckpointFormatError, UnsafePickleError, readTorchCheckpoint, unpickle } from '../src/index.js';
 
 const HERE = new URL('./fixtures/', import.meta.url);
-const MARKER = '/tmp/bagnet_vis_unsafe_pickle_marker_';
-const MARKERS = ['os_system', 'posix_system', 'eval', 'popen', 'checkpoint_legacy', 'checkpoint_zip'].map(
-  (m) => MARKER + m,
-);
 
 function read(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(name, HERE)));
@@ -29,8 +25,6 @@ function isRefusal(global: string, opcode: string): (e: unknown) => boolean {
 }
 
 describe('malicious pickles are refused', () => {
-  for (const marker of MARKERS) rmSync(marker, { force: true });
-
   const cases: [file: string, global: string, opcode: string][] = [
     ['evil_os_system.pkl', 'os.system', 'GLOBAL'],
     ['evil_posix_system.pkl', 'posix.system', 'GLOBAL'],
@@ -80,9 +74,5 @@ describe('malicious pickles are refused', () => {
       () => unpickle(Uint8Array.from(ops)),
       (e: unknown) => e instanceof CheckpointFormatError && /containers nested deeper than 1000/.test(e.message),
     );
-  });
-
-  test('no payload ran: the marker files do not exist', () => {
-    for (const marker of MARKERS) assert.equal(existsSync(marker), false, marker);
   });
 });
