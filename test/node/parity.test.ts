@@ -1,8 +1,9 @@
 /**
  * Parity with the reference: fixtures from ../shared/reference/make_fixture.py (PyTorch, float64
  * expected values) read through @bagnet-vis/convert into @bagnet-vis/core, on the CPU and WASM
- * backends in Node. Tolerance (stated per the fixture README): max |actual − expected| ≤
- * 1e-4 × max|logit map|.
+ * backends in Node. Tolerance: max |actual − expected| ≤ 2.5e-5 × max|logit map|, about ten times
+ * the largest error measured (cpu 1.2–2.3e-6, wasm 1.1–2.4e-6 of max|map|); array lengths are
+ * checked by maxAbsDiff.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -15,7 +16,7 @@ import { bagnetFromStateDict, readTorchCheckpoint } from '@bagnet-vis/convert';
 import { chwToHwc, cropRgb, FIXTURE_QS, loadFixture, maxAbs, maxAbsDiff } from '../helpers/fixtures.js';
 import { noLeaks } from '../helpers/leaks.js';
 
-const TOLERANCE = 1e-4; // × max|map|, CPU and WASM
+const TOLERANCE = 2.5e-5; // × max|map|, CPU and WASM: ~10× the measured 2.4e-6
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`parity with the reference on ${backend}`, () => {
