@@ -33,9 +33,9 @@ export function measureInChild(file: string, mode: 'convert' | 'read' = 'convert
 
 /**
  * The memory bound stated in packages/convert/README.md for reading a checkpoint: at most
- * min(5 × S, maxBytes) + 64 × F + 32 MiB over what the process held before, where S is the bytes of
- * storage the state_dict references and F the size of the file (the pickle is part of it).
+ * min(5 × S, maxBytes) + 64 × P + 32 MiB over what the process held before, where S is the bytes of
+ * storage the state_dict references and P the bytes of pickle data (at most the file's size).
  */
-export function readerMemoryBound(referencedBytes: number, fileBytes: number, maxBytes = 512 * 2 ** 20): number {
-  return Math.min(5 * referencedBytes, maxBytes) + 64 * fileBytes + 32 * 2 ** 20;
+export function readerMemoryBound(referencedBytes: number, pickleBytes: number, maxBytes = 512 * 2 ** 20): number {
+  return Math.min(5 * referencedBytes, maxBytes) + 64 * pickleBytes + 32 * 2 ** 20;
 }
