@@ -48,10 +48,11 @@ async function main(): Promise<void> {
   const model = await loadBagNet(defaultModelUrl.href);
 
   const info = byId('model-info', HTMLElement);
+  const grid = model.geometry(28, 28);
   info.replaceChildren(
     `The shipped default model: a BagNet with ${model.receptiveField}×${model.receptiveField}-px patches ` +
       `(stride ${model.stride}) trained on Fashion-MNIST. On a 28×28 image its class logits are exactly the mean ` +
-      'of 9×9 patch logits — red = evidence for the class, blue = against. ',
+      `of ${grid.rows}×${grid.cols} patch logits — red = evidence for the class, blue = against. `,
     make('a', { href: defaultModelCardUrl.href }, 'Model card'),
     '.',
   );
