@@ -63,7 +63,9 @@ function trainingCurveSvg(log: TrainingLog): string {
   const lefts = [60, 370];
   const epochs = log.results.bagnet.epochs.length;
   const x = (left: number, e: number) => left + ((e - 1) / Math.max(1, epochs - 1)) * panel.w;
-  const accRange = [0.8, 1.0] as const;
+  // Lower bound: the lowest validation accuracy, rounded down to 5 %.
+  const low = Math.floor(Math.min(...runs.flatMap(({ m }) => m.epochs.map((e) => e.valAccuracy))) * 20) / 20;
+  const accRange = [Math.min(0.8, low), 1.0] as const;
   const maxLoss = Math.max(...runs.flatMap(({ m }) => m.epochs.flatMap((e) => [e.trainLoss, e.valLoss])));
   const yAcc = (v: number) =>
     panel.top + panel.h - ((Math.max(accRange[0], v) - accRange[0]) / (accRange[1] - accRange[0])) * panel.h;
@@ -93,7 +95,10 @@ function trainingCurveSvg(log: TrainingLog): string {
   axes(
     lefts[0]!,
     'validation accuracy (5,000 held-out training images)',
-    [0.8, 0.85, 0.9, 0.95, 1].map((v) => [v, `${Math.round(v * 100)} %`]),
+    Array.from({ length: Math.round((1 - accRange[0]) * 20) + 1 }, (_, i) => accRange[0] + i * 0.05).map((v) => [
+      v,
+      `${Math.round(v * 100)} %`,
+    ]),
     yAcc,
   );
   axes(
