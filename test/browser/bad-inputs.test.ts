@@ -79,9 +79,16 @@ function knownMap(classes = 4, labels?: string[]): EvidenceMap {
   });
 }
 
+/** The element a case used (the first one it made), for the good input after it. */
+let caseElement: { el: HTMLElement; attrs: readonly string[] } | undefined;
+function remember(el: HTMLElement, attrs: Record<string, string>): void {
+  caseElement ??= { el, attrs: Object.keys(attrs) };
+}
+
 /** An element showing `knownMap()` with `attrs`, settled. */
 async function view<T extends HTMLElement>(tag: string, attrs: Record<string, string>, classes = 4): Promise<T> {
   const el = document.createElement(tag) as T & { evidence: EvidenceMap; image: BagNetImageInput };
+  remember(el, attrs);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
   el.evidence = knownMap(classes);
   el.image = patternCanvas(33, 33);
@@ -93,6 +100,7 @@ async function view<T extends HTMLElement>(tag: string, attrs: Record<string, st
 
 /** The inline error an element reports (its first `bagnet-error`), or what it shows instead. */
 async function elementError(el: HTMLElement, inputs: Record<string, string>): Promise<Outcome> {
+  remember(el, inputs);
   const failed = new Promise<Outcome>((resolve) =>
     el.addEventListener('bagnet-error', (e) => resolve({ name: e.detail.code, message: e.detail.message }), {
       once: true,
@@ -283,6 +291,7 @@ describe('bad-input catalogue (browser)', () => {
     },
     'element/unknown-resolution': async () => {
       const el = document.createElement('bagnet-heatmap');
+      remember(el, { resolution: 'ultra' });
       el.setAttribute('resolution', 'ultra');
       el.model = net;
       el.image = patternCanvas(41, 41);
@@ -321,6 +330,7 @@ describe('bad-input catalogue (browser)', () => {
     'page-safety/label-markup': async () => {
       delete (window as { __bagnetXss?: unknown }).__bagnetXss;
       const ex = document.createElement('bagnet-explainer');
+      remember(ex, {});
       ex.setAttribute('model-src', hostileUrl);
       ex.setAttribute('src', imageUrl);
       const ready = new Promise((r) => ex.addEventListener('bagnet-evidence', r, { once: true }));
@@ -373,6 +383,58 @@ describe('bad-input catalogue (browser)', () => {
     },
   };
 
+  /**
+   * A good input through the same surface, right after a case: a good image through the same
+   * loaded model, or — for cases on an element — the same element instance given good inputs
+   * (the case's attributes removed; a model and image that load, or a fresh evidence map). Returns
+   * what it shows; an inline error left on the element is a failure.
+   */
+  async function goodInputAfter(): Promise<string> {
+    const used = caseElement;
+    caseElement = undefined;
+    if (used === undefined) {
+      const e = await net.evidence(patternCanvas(41, 41));
+      const shape = `${e.geometry.rows}×${e.geometry.cols} cells, top ${e.topClasses(1)[0]!.label}`;
+      e.dispose();
+      return `same model: ${shape}`;
+    }
+    const el = used.el as HTMLElement & { evidence?: EvidenceMap; model?: BagNet };
+    for (const name of used.attrs) el.removeAttribute(name);
+    let evidence: EvidenceMap | undefined;
+    const ready = new Promise<void>((resolve) =>
+      el.addEventListener(
+        'bagnet-evidence',
+        (e) => {
+          evidence = (e as CustomEvent<{ evidence: EvidenceMap }>).detail.evidence;
+          resolve();
+        },
+        { once: true },
+      ),
+    );
+    if (!el.isConnected) await fixture(html`<div>${el}</div>`);
+    if (el.hasAttribute('model-src') || used.attrs.includes('model-src')) {
+      el.setAttribute('model-src', modelUrl);
+      el.setAttribute('src', imageUrl);
+      await Promise.race([ready, aTimeout(20000)]);
+    } else if (el.model !== undefined) {
+      (el as unknown as { image: BagNetImageInput }).image = patternCanvas(49, 41);
+      await Promise.race([ready, aTimeout(20000)]);
+    } else {
+      evidence = knownMap();
+      el.evidence = evidence;
+    }
+    await settle(el as BagNetHeatmapElement);
+    for (const child of deepNodes(el)) {
+      if (child instanceof HTMLElement && child.shadowRoot !== null)
+        await (child as BagNetHeatmapElement).updateComplete;
+    }
+    const errors = deepNodes(el).filter((n) => n instanceof Element && n.getAttribute('part') === 'error');
+    if (errors.length > 0) return `still an error: ${errors.map((n) => n.textContent).join(' | ')}`;
+    return evidence === undefined
+      ? 'no evidence shown'
+      : `same <${el.localName}>: ${evidence.geometry.rows}×${evidence.geometry.cols} cells, ${evidence.numClasses} classes`;
+  }
+
   it('has a runner for every browser case of the catalogue, and a case for every runner', () => {
     const ids = CATALOGUE.filter((c) => c.runs === 'browser').map((c) => c.id);
     expect(Object.keys(runners).sort()).to.deep.equal([...ids].sort());
@@ -380,9 +442,13 @@ describe('bad-input catalogue (browser)', () => {
 
   for (const entry of CATALOGUE.filter((c) => c.runs === 'browser')) {
     it(`${entry.id}: ${entry.input} → ${entry.error}`, async () => {
+      caseElement = undefined;
       const o = await runners[entry.id]!();
       expect(o.name, `${entry.id}: ${o.message}`).to.equal(entry.error);
       expect(o.message).to.match(entry.message);
+      // Usable after: a good input through the same surface works.
+      const after = await goodInputAfter();
+      expect(after, `${entry.id}: after it`).to.match(/^same (model|<[a-z-]+>): \d+×\d+ cells, /);
     });
   }
 });
