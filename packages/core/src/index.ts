@@ -134,6 +134,7 @@ export {
   mergeMinedPatches,
   minedClassRecords,
   minedPatchRecord,
+  minedPatchRect,
   minerFrom,
   parseMinedPatches,
   shardIndices,

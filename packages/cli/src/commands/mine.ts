@@ -138,6 +138,7 @@ export const mineCommand: Command = {
         receptiveField: net.receptiveField,
         stride: net.stride,
         preprocessing: `${backend} backend; ${short === undefined ? 'images as they are' : `short side resized to ${short} px`}`,
+        ...(short === undefined ? {} : { shortSide: short }),
         images: images.length,
         list: `sha256:${createHash('sha256').update(stored.join('\n')).digest('hex')}`,
         k,

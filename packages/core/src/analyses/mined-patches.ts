@@ -43,6 +43,20 @@ export interface MinedClassRecord {
   readonly least: readonly MinedPatchRecord[];
 }
 
+/**
+ * The rectangle of `record` in its image as stored (not resized): the run's rectangle scaled by
+ * the image's short side / `run.shortSide`. `width` and `height` are the image's own size.
+ */
+export function minedPatchRect(
+  record: MinedPatchRecord,
+  run: MinedPatchesFile['run'],
+  width: number,
+  height: number,
+): { x: number; y: number; width: number; height: number } {
+  const s = run.shortSide === undefined ? 1 : Math.min(width, height) / run.shortSide;
+  return { x: record.x * s, y: record.y * s, width: record.size * s, height: record.size * s };
+}
+
 /** Which part of the list a file covers: images i with i mod `count` = `index`. */
 export interface ShardSpec {
   readonly index: number;
@@ -59,8 +73,14 @@ export interface MinedPatchesFile {
     readonly model: string;
     readonly receptiveField: number;
     readonly stride: number;
-    /** How images were prepared (e.g. `short side 224`), as the writer describes it. */
+    /** How images were prepared (backend, resizing), as the writer describes it. */
     readonly preprocessing: string;
+    /**
+     * The short side each image was resized to before the run (aspect ratio kept), when it was:
+     * patch rectangles are in that resized image, so a viewer scales them by the image's own short
+     * side / `shortSide`. Absent: images were run as they are.
+     */
+    readonly shortSide?: number;
     /** Number of images in the whole list, and a fingerprint of the list. */
     readonly images: number;
     readonly list: string;
@@ -158,7 +178,16 @@ export function minedClassRecords(
 }
 
 function sameRun(a: MinedPatchesFile['run'], b: MinedPatchesFile['run']): string | undefined {
-  for (const key of ['model', 'receptiveField', 'stride', 'preprocessing', 'images', 'list', 'k'] as const) {
+  for (const key of [
+    'model',
+    'receptiveField',
+    'stride',
+    'preprocessing',
+    'shortSide',
+    'images',
+    'list',
+    'k',
+  ] as const) {
     if (a[key] !== b[key]) return `${key} (${JSON.stringify(a[key])} vs ${JSON.stringify(b[key])})`;
   }
   if (a.classes.join(',') !== b.classes.join(',')) return 'classes';
@@ -259,6 +288,7 @@ export function parseMinedPatches(input: string | unknown, where: string): Mined
     !int(run['stride'], 1) ||
     !int(run['images']) ||
     !int(run['k'], 1) ||
+    (run['shortSide'] !== undefined && !int(run['shortSide'], 1)) ||
     !Array.isArray(run['classes']) ||
     run['classes'].length === 0 ||
     !run['classes'].every((c) => int(c))
