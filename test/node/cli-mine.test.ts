@@ -123,6 +123,24 @@ describe('bagnet mine + merge', () => {
     assert.equal(readFileSync(join(tmp, 'merged.json'), 'utf8'), a);
   });
 
+  test("the samples' mined file shipped for the demo and <patch-gallery> is what bagnet mine writes now", () => {
+    const shipped = parseMinedPatches(readFileSync(join(SAMPLES, 'mined.json'), 'utf8'), 'samples/mined.json');
+    const r = bagnet(['mine', SAMPLES, '--model', MODEL, '--top', '8', '-q', '--out', 'samples-mined.json']);
+    assert.equal(r.code, 0, r.stderr);
+    const fresh = parseMinedPatches(readFileSync(join(tmp, 'samples-mined.json'), 'utf8'), 'samples-mined.json');
+    // Image paths (and so the list's fingerprint) are relative to each file's folder.
+    const portable = (f: typeof fresh) =>
+      JSON.stringify({ ...f, run: { ...f.run, list: '' } }, (key, value: unknown) =>
+        key === 'image' ? (value as string).split('/').pop() : value,
+      );
+    assert.equal(
+      portable(shipped),
+      portable(fresh),
+      'regenerate: npx --no-install bagnet mine packages/models/samples --model packages/models/default --out packages/models/samples/mined.json --top 8',
+    );
+    assert.ok(shipped.results.every((c) => c.most.every((p) => !p.image.includes('/'))));
+  });
+
   test('an interrupted run resumes from its partial output to the same result', async () => {
     // 200 images (the samples listed four times), checkpoints every second; killed mid-way.
     const names = readdirSync(SAMPLES).filter((n) => n.endsWith('.png'));

@@ -1,8 +1,16 @@
 import { html, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { BagNetInputError, PatchMiner, raceAbort } from '@bagnet-vis/core';
-import type { BagNet, BagNetImageInput, EvidenceMap, MinedPatch, PatchEvidence, PatchRect } from '@bagnet-vis/core';
+import { BagNetInputError, minedPatchRect, parseMinedPatches, PatchMiner, raceAbort } from '@bagnet-vis/core';
+import type {
+  BagNet,
+  BagNetImageInput,
+  EvidenceMap,
+  MinedPatch,
+  MinedPatchesFile,
+  PatchEvidence,
+  PatchRect,
+} from '@bagnet-vis/core';
 
 import { acquireEvidence, ImageLoadError } from '../shared/evidence-cache.js';
 import { EvidenceViewElement } from '../shared/evidence-view.js';
@@ -24,6 +32,34 @@ export interface GalleryTile extends PatchEvidence {
   readonly imageIndex?: number;
   /** The q × q crop of the image. */
   readonly crop: ImageData;
+  /** Mined-file mode: the URL of the tile's image (the tile links to it). */
+  readonly href?: string;
+}
+
+/** Loads an image URL into a decoded `<img>`. */
+async function loadImage(url: string, signal: AbortSignal): Promise<HTMLImageElement> {
+  const img = new Image();
+  img.decoding = 'async';
+  img.src = url;
+  try {
+    await raceAbort(img.decode(), signal, 'Loading an image');
+  } catch (e) {
+    if (isAbort(e)) throw e;
+    throw new BagNetInputError(`Image ${JSON.stringify(url)} of the mined file could not be loaded or decoded.`, {
+      cause: e,
+    });
+  }
+  return img;
+}
+
+/** The q × q crop of `rect` (in the image's own pixels, possibly fractional) as q × q pixels. */
+function cropScaled(img: HTMLImageElement, rect: PatchRect, size: number): ImageData {
+  const canvas = document.createElement('canvas');
+  canvas.width = size;
+  canvas.height = size;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(img, rect.x, rect.y, rect.width, rect.height, 0, 0, size, size);
+  return ctx.getImageData(0, 0, size, size);
 }
 
 const srcsConverter = {
@@ -75,6 +111,18 @@ async function tilesOf(
 /** Where a crop is kept: image index and cell. */
 const cropKey = (p: { source: number; row: number; col: number }) => `${p.source}:${p.row},${p.col}`;
 
+/** What a gallery shows of a mined-patches file. */
+interface MinedFileState {
+  readonly key: readonly unknown[];
+  readonly classIndex?: number;
+  /** The class's label as the file names it. */
+  readonly label?: string;
+  readonly most: readonly GalleryTile[];
+  readonly least: readonly GalleryTile[];
+  readonly errors: readonly ElementErrorDetail[];
+  readonly loading: boolean;
+}
+
 interface Mined {
   readonly key: readonly unknown[];
   readonly classIndex?: number;
@@ -98,6 +146,11 @@ interface Mined {
  * class. Hover or focus a tile to highlight its cell in a linked heatmap;
  * click to select it.
  *
+ * Or a mined-patches file (`mined-src` / `.mined`, written by `bagnet mine` over a whole data set,
+ * possibly on many machines): no model is run; the tiles are the file's patches of the class
+ * (`class-index`, default the file's first class), each cut from its image (paths relative to the
+ * file) and linking to it.
+ *
  * @tagname patch-gallery
  * @summary The most and least informative patches of a class, cropped at their receptive field.
  *
@@ -113,7 +166,7 @@ interface Mined {
  * @csspart section - The block of one list (`most` or `least` is added).
  * @csspart heading - Title of a list.
  * @csspart list - The `<ol>` of tiles.
- * @csspart tile - One patch (a button); `tile-active` when linked-hovered, `tile-selected` when selected.
+ * @csspart tile - One patch (a button; a link to its image for a mined file); `tile-active` when linked-hovered, `tile-selected` when selected.
  * @csspart crop - Canvas with the patch pixels.
  * @csspart rank - `#1`, `#2` …
  * @csspart value - The patch's class logit.
@@ -144,6 +197,8 @@ export class PatchGalleryElement extends EvidenceViewElement {
     show: { type: String, reflect: true },
     srcs: { converter: srcsConverter, reflect: true },
     images: { attribute: false },
+    minedSrc: { type: String, attribute: 'mined-src', reflect: true },
+    mined: { attribute: false },
     selectedCell: { attribute: false },
   };
 
@@ -157,6 +212,12 @@ export class PatchGalleryElement extends EvidenceViewElement {
   declare images: BagNetImageInput[] | undefined;
   /** The selected tile's cell (`imageIndex` set in set mode), or `null`. */
   declare selectedCell: CellRef | null;
+  /** URL of a mined-patches JSON file (`bagnet mine`) to show; its image paths are relative to it. */
+  declare minedSrc: string | undefined;
+  /** A parsed mined-patches file to show (takes precedence over `mined-src`); paths relative to the page. */
+  declare mined: MinedPatchesFile | undefined;
+  #minedFile?: MinedFileState;
+  #minedLoad?: AbortController;
 
   #hover: CellRef | null = null;
   #single?: { key: readonly unknown[]; most: readonly GalleryTile[]; least: readonly GalleryTile[] };
@@ -171,6 +232,8 @@ export class PatchGalleryElement extends EvidenceViewElement {
     this.srcs = undefined;
     this.images = undefined;
     this.selectedCell = null;
+    this.minedSrc = undefined;
+    this.mined = undefined;
   }
 
   /** The hovered tile's cell, else the selected one, with its evidence. */
@@ -180,12 +243,17 @@ export class PatchGalleryElement extends EvidenceViewElement {
 
   /** The tiles shown now. */
   get tiles(): { most: readonly GalleryTile[]; least: readonly GalleryTile[] } {
-    const source = this.#setMode ? this.#mined : this.#single;
+    const source = this.#fileMode ? this.#minedFile : this.#setMode ? this.#mined : this.#single;
     return { most: source?.most ?? [], least: source?.least ?? [] };
   }
 
   get #setMode(): boolean {
-    return (this.images?.length ?? 0) > 0 || (this.srcs?.length ?? 0) > 0;
+    return !this.#fileMode && ((this.images?.length ?? 0) > 0 || (this.srcs?.length ?? 0) > 0);
+  }
+
+  /** Showing a mined-patches file. */
+  get #fileMode(): boolean {
+    return this.mined !== undefined || (this.minedSrc ?? '') !== '';
   }
 
   #k(): number {
@@ -234,14 +302,17 @@ export class PatchGalleryElement extends EvidenceViewElement {
   }
 
   protected override viewErrors(): ElementErrorDetail[] {
-    return [...(this.#mined?.errors ?? [])];
+    return [...(this.#mined?.errors ?? []), ...(this.#fileMode ? (this.#minedFile?.errors ?? []) : [])];
   }
 
   // ---------------------------------------------------------------- tiles
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    if (this.#setMode) this.#updateMining();
+    if (this.#fileMode) {
+      this.#stopMining();
+      this.#updateMinedFile();
+    } else if (this.#setMode) this.#updateMining();
     else {
       this.#stopMining();
       this.#updateSingle();
@@ -277,6 +348,83 @@ export class PatchGalleryElement extends EvidenceViewElement {
     const data = new ImageData(imageWidth, imageHeight);
     data.data.fill(200);
     return data;
+  }
+
+  #updateMinedFile(): void {
+    const key = [this.mined, this.minedSrc, this.classIndex, this.#k(), this.#show()];
+    const same = this.#minedFile && this.#minedFile.key.every((v, i) => v === key[i]);
+    if (same) return;
+    this.#minedLoad?.abort();
+    const controller = new AbortController();
+    this.#minedLoad = controller;
+    this.#minedFile = { key, most: [], least: [], errors: [], loading: true };
+    void this.#loadMinedFile(key, controller.signal);
+  }
+
+  /** Reads the mined file (when given by URL), then loads each shown patch's image and cuts the patch. */
+  async #loadMinedFile(key: readonly unknown[], signal: AbortSignal): Promise<void> {
+    const publish = (state: Omit<MinedFileState, 'key'>) => {
+      if (signal.aborted) return;
+      this.#minedFile = { key, ...state };
+      this.requestUpdate();
+    };
+    // Publish after the update that started this load (its errors are already computed): an
+    // update requested during willUpdate is folded into the current one and would never show.
+    await Promise.resolve();
+    let file = this.mined;
+    const base = new URL(this.mined === undefined ? this.minedSrc! : document.baseURI, document.baseURI);
+    try {
+      if (file === undefined) {
+        const response = await raceAbort(fetch(base, { signal }), signal, 'Loading the mined file');
+        if (!response.ok)
+          throw new BagNetInputError(`mined-src ${JSON.stringify(this.minedSrc)}: HTTP ${response.status}.`);
+        file = parseMinedPatches(
+          await raceAbort(response.text(), signal, 'Loading the mined file'),
+          `mined-src ${JSON.stringify(this.minedSrc)}`,
+        );
+      }
+      const classIndex = this.classIndex ?? file.run.classes[0]!;
+      const record = file.results.find((r) => r.classIndex === classIndex);
+      if (record === undefined) {
+        throw new BagNetInputError(
+          `class-index ${classIndex} is not in the mined file; it holds classes ${file.run.classes.join(', ')}.`,
+        );
+      }
+      const k = this.#k();
+      const show = this.#show();
+      const images = new Map<string, Promise<HTMLImageElement>>();
+      const run = file.run;
+      const tiles = async (order: 'most' | 'least'): Promise<GalleryTile[]> =>
+        show === 'both' || show === order
+          ? Promise.all(
+              record[order].slice(0, k).map(async (p, r) => {
+                const href = new URL(p.image, base).href;
+                if (!images.has(href)) images.set(href, loadImage(href, signal));
+                const img = await images.get(href)!;
+                const rect = minedPatchRect(p, run, img.naturalWidth, img.naturalHeight);
+                return {
+                  rank: r + 1,
+                  row: p.row,
+                  col: p.col,
+                  rect: { x: p.x, y: p.y, width: p.size, height: p.size },
+                  logit: p.logit,
+                  contribution: Number.NaN,
+                  share: Number.NaN,
+                  order,
+                  classIndex,
+                  imageIndex: p.source,
+                  crop: cropScaled(img, rect, p.size),
+                  href,
+                };
+              }),
+            )
+          : [];
+      const [most, least] = await Promise.all([tiles('most'), tiles('least')]);
+      publish({ most, least, classIndex, label: record.label, errors: [], loading: false });
+    } catch (e) {
+      if (signal.aborted || isAbort(e)) return;
+      publish({ most: [], least: [], errors: [elementError('image', e)], loading: false });
+    }
   }
 
   #stopMining(): void {
@@ -441,8 +589,8 @@ export class PatchGalleryElement extends EvidenceViewElement {
 
   #onKeyDown(e: KeyboardEvent): void {
     // Arrow keys move within one list; Tab moves between the lists.
-    const buttons = [...(e.currentTarget as HTMLElement).querySelectorAll<HTMLButtonElement>('button')];
-    const i = buttons.indexOf(e.target as HTMLButtonElement);
+    const buttons = [...(e.currentTarget as HTMLElement).querySelectorAll<HTMLElement>('button, a')];
+    const i = buttons.indexOf(e.target as HTMLElement);
     if (i < 0) return;
     const to =
       e.key === 'ArrowRight' || e.key === 'ArrowDown'
@@ -475,6 +623,8 @@ export class PatchGalleryElement extends EvidenceViewElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#stopMining();
+    this.#minedLoad?.abort();
+    this.#minedFile = undefined;
     this.#single = undefined;
     this.#hover = null;
   }
@@ -483,6 +633,7 @@ export class PatchGalleryElement extends EvidenceViewElement {
 
   #label(classIndex: number | undefined): string {
     if (classIndex === undefined) return 'the class';
+    if (this.#fileMode && this.#minedFile?.label !== undefined) return `“${this.#minedFile.label}”`;
     const labels = this.data.evidence?.labels ?? this.data.model?.labels;
     return `“${labels?.[classIndex] ?? `class ${classIndex}`}”`;
   }
@@ -493,10 +644,45 @@ export class PatchGalleryElement extends EvidenceViewElement {
     const active = is(linkedHover);
     const pressed = is(selected);
     const word = evidenceWord(tile.logit);
+    const inner = html`<canvas part="crop" data-tile=${index} aria-hidden="true"></canvas>
+      <span part="rank" class="rank">#${tile.rank}</span>
+      <span part="value" class="value">${formatEvidence(tile.logit)}</span>
+      ${
+        Number.isFinite(tile.share)
+          ? html`<span part="share" class="share">${formatShare(tile.share)} of evidence</span>`
+          : nothing
+      }
+      <span class="visually-hidden"
+        >, evidence ${word} ${this.#label(tile.classIndex)}, row ${tile.row + 1}, column ${tile.col + 1}</span
+      >
+      ${
+        tile.href !== undefined
+          ? html`<span part="source" class="source">${decodeURIComponent(tile.href.split('/').pop() ?? '')}</span>`
+          : tile.imageIndex !== undefined
+            ? html`<span part="source" class="source">image ${tile.imageIndex + 1}</span>`
+            : nothing
+      }`;
+    const part = `tile${active ? ' tile-active' : ''}${pressed ? ' tile-selected' : ''}`;
+    const cls = `${word === 'for' ? 'for' : word === 'against' ? 'against' : ''} ${active ? 'active' : ''}`;
+    if (tile.href !== undefined) {
+      // A mined file's tile links to its image (a link, not a button: nothing else to select).
+      return html`<li>
+        <a
+          part=${part}
+          class=${cls}
+          href=${tile.href}
+          @pointerenter=${() => this.#setHover(tile)}
+          @pointerleave=${() => this.#setHover(null)}
+          @focus=${() => this.#setHover(tile)}
+          @blur=${() => this.#setHover(null)}
+          >${inner}</a
+        >
+      </li>`;
+    }
     return html`<li>
       <button
-        part="tile${active ? ' tile-active' : ''}${pressed ? ' tile-selected' : ''}"
-        class="${word === 'for' ? 'for' : word === 'against' ? 'against' : ''} ${active ? 'active' : ''}"
+        part=${part}
+        class=${cls}
         aria-pressed=${pressed ? 'true' : 'false'}
         @pointerenter=${() => this.#setHover(tile)}
         @pointerleave=${() => this.#setHover(null)}
@@ -504,18 +690,7 @@ export class PatchGalleryElement extends EvidenceViewElement {
         @blur=${() => this.#setHover(null)}
         @click=${() => this.#select(tile)}
       >
-        <canvas part="crop" data-tile=${index} aria-hidden="true"></canvas>
-        <span part="rank" class="rank">#${tile.rank}</span>
-        <span part="value" class="value">${formatEvidence(tile.logit)}</span>
-        <span part="share" class="share">${formatShare(tile.share)} of evidence</span>
-        <span class="visually-hidden"
-          >, evidence ${word} ${this.#label(tile.classIndex)}, row ${tile.row + 1}, column ${tile.col + 1}</span
-        >
-        ${
-          tile.imageIndex !== undefined
-            ? html`<span part="source" class="source">image ${tile.imageIndex + 1}</span>`
-            : nothing
-        }
+        ${inner}
       </button>
     </li>`;
   }
@@ -561,6 +736,11 @@ export class PatchGalleryElement extends EvidenceViewElement {
   }
 
   #renderStatus(): TemplateResult | typeof nothing {
+    if (this.#fileMode) {
+      return this.#minedFile?.loading
+        ? html`<div part="status" class="status" role="status">Loading the mined patches…</div>`
+        : nothing;
+    }
     if (!this.#setMode) return this.renderStatus('patches');
     const m = this.#mined;
     if (this.data.model === undefined && this.data.status !== 'error') {
@@ -578,7 +758,11 @@ export class PatchGalleryElement extends EvidenceViewElement {
   protected override render(): TemplateResult {
     const { most, least } = this.tiles;
     const show = this.#show();
-    const classIndex = this.#setMode ? this.#mined?.classIndex : this.data.classIndex;
+    const classIndex = this.#fileMode
+      ? this.#minedFile?.classIndex
+      : this.#setMode
+        ? this.#mined?.classIndex
+        : this.data.classIndex;
     return html`${this.renderErrors()}
       <div part="base">
         ${show !== 'least' ? this.#renderList('most', most, 0, classIndex) : nothing}

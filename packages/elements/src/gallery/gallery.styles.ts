@@ -19,7 +19,8 @@ export const galleryStyles = css`
     list-style: none;
   }
 
-  button {
+  button,
+  a {
     display: grid;
     grid-template-columns: auto auto;
     gap: 0 0.375rem;
@@ -36,10 +37,13 @@ export const galleryStyles = css`
     font-size: 0.8em;
     text-align: left;
     cursor: pointer;
+    text-decoration: none;
   }
 
   button:hover,
-  button.active {
+  button.active,
+  a:hover,
+  a.active {
     border-color: var(--bagnet-receptive-field-color, #111);
   }
 

@@ -1,7 +1,7 @@
 import { aTimeout, expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import * as tf from '@tensorflow/tfjs-core';
-import { EvidenceMap, PatchGeometry } from '@bagnet-vis/core';
-import type { BagNet } from '@bagnet-vis/core';
+import { EvidenceMap, parseMinedPatches, PatchGeometry } from '@bagnet-vis/core';
+import type { BagNet, MinedPatchesFile } from '@bagnet-vis/core';
 
 import '../define.js';
 import type { PatchGalleryElement } from './gallery.element.js';
@@ -286,5 +286,83 @@ describe('<patch-gallery> over an image set (srcs / .images)', () => {
     el.srcs = [...urls];
     await aTimeout(1);
     el.remove();
+  });
+});
+
+describe('<patch-gallery> showing a mined-patches file', () => {
+  /** Written by `bagnet mine` over the shipped samples with the default model (test/node/cli-mine.test.ts keeps it fresh). */
+  const MINED = '/packages/models/samples/mined.json';
+
+  async function minedFile(): Promise<MinedPatchesFile> {
+    return parseMinedPatches(await (await fetch(MINED)).text(), MINED);
+  }
+
+  async function imagePixels(url: string, x: number, y: number, size: number): Promise<number[]> {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(img, 0, 0);
+    return [...ctx.getImageData(x, y, size, size).data];
+  }
+
+  it('mined-src: the class patches of the file, cut from their images, each tile a link to its image', async () => {
+    const file = await minedFile();
+    const el = await fixture<PatchGalleryElement>(
+      html`<patch-gallery mined-src=${MINED} class-index="7" k="3"></patch-gallery>`,
+    );
+    await until(el, () => el.tiles.most.length === 3 && el.tiles.least.length === 3, 'mined tiles');
+    const record = file.results.find((r) => r.classIndex === 7)!;
+    for (const order of ['most', 'least'] as const) {
+      expect(el.tiles[order].map((t) => [t.rank, t.row, t.col, t.logit, t.imageIndex])).to.deep.equal(
+        record[order].slice(0, 3).map((p, i) => [i + 1, p.row, p.col, p.logit, p.source]),
+      );
+    }
+    const links = [...el.shadowRoot!.querySelectorAll<HTMLAnchorElement>('a[part~="tile"]')];
+    expect(links.length).to.equal(6);
+    const first = record.most[0]!;
+    expect(links[0]!.href).to.equal(new URL(first.image, new URL(MINED, location.href)).href);
+    expect(links[0]!.textContent).to.contain(first.image);
+    expect(el.shadowRoot!.textContent).to.contain('Most evidence for “Sneaker”');
+    // The crop is the image's own pixels at the patch rectangle (the samples were run at their size).
+    const canvas = el.shadowRoot!.querySelector<HTMLCanvasElement>('canvas[data-tile="0"]')!;
+    expect(pixels(canvas)).to.deep.equal(await imagePixels(links[0]!.href, first.x, first.y, first.size));
+    await expect(el).to.be.accessible();
+  });
+
+  it('.mined: a parsed file; a class the file lacks is an inline error, then a good class', async () => {
+    const file = await minedFile();
+    const some = {
+      ...file,
+      run: { ...file.run, classes: [2] },
+      results: file.results.filter((r) => r.classIndex === 2),
+    };
+    const el = document.createElement('patch-gallery');
+    el.classIndex = 5;
+    el.k = 2;
+    // Paths are relative to the page for a .mined file: rebase them on the file's folder.
+    el.mined = {
+      ...some,
+      results: some.results.map((r) => ({
+        ...r,
+        most: r.most.map((p) => ({ ...p, image: `/packages/models/samples/${p.image}` })),
+        least: r.least.map((p) => ({ ...p, image: `/packages/models/samples/${p.image}` })),
+      })),
+    };
+    await fixture(html`<div>${el}</div>`);
+    await until(el, () => el.shadowRoot!.querySelector('[part="error"]') !== null, 'error');
+    expect(el.shadowRoot!.querySelector('[part="error"]')!.textContent).to.contain(
+      'class-index 5 is not in the mined file; it holds classes 2.',
+    );
+    el.classIndex = 2;
+    await until(el, () => el.tiles.most.length === 2, 'tiles of class 2');
+    expect(el.shadowRoot!.querySelector('[part="error"]')).to.equal(null);
+    expect(el.tiles.most.map((t) => t.logit)).to.deep.equal(some.results[0]!.most.slice(0, 2).map((p) => p.logit));
+    expect(el.shadowRoot!.querySelector<HTMLAnchorElement>('a[part~="tile"]')!.href).to.match(
+      /\/packages\/models\/samples\/test-\d+-[a-z-]+\.png$/,
+    );
   });
 });
