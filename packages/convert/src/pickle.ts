@@ -267,7 +267,7 @@ const MAX_GLOBAL_LINE = 1024;
 const MAX_DIMS = 64;
 /**
  * Most values a pickle may push, and most memo entries it may hold. A state_dict's pickle makes
- * about ten values per tensor (a ResNet-50: ~5,000; with an optimizer's state ~15,000); these
+ * about 25 values per tensor (a full-size BagNet-33, 268 tensors: 6,644); these
  * bounds stop floods and bound the unpickler's own memory and time (a value costs at most ~100
  * bytes of heap: ~25 MB for a pickle at the limit) — a 17 MB file of MEMOIZE opcodes used to grow
  * the memo past V8's Map limit (16.7 M entries) and end in a RangeError after a gigabyte.
