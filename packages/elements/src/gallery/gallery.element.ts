@@ -724,14 +724,13 @@ export class PatchGalleryElement extends EvidenceViewElement {
     if (cell === null || cell.imageIndex !== undefined || evidence === undefined || classIndex === undefined) {
       return nothing;
     }
-    const info = this.#cellEvidence(cell);
-    if (info === null) return nothing;
-    const values = evidence.classMap(classIndex);
-    let rank = 1;
-    for (const v of values) if (v > info.logit) rank++;
+    const g = evidence.geometry;
+    if (cell.row < 0 || cell.col < 0 || cell.row >= g.rows || cell.col >= g.cols) return nothing;
+    const classEvidence = evidence.classEvidence(classIndex);
+    const { logit, rank } = classEvidence.patch(cell.row, cell.col);
     return html`<p part="linked-cell" class="linked-cell">
-      Hovered patch (row ${cell.row + 1}, column ${cell.col + 1}): ${formatEvidence(info.logit)}, rank ${rank} of
-      ${values.length} for ${this.#label(classIndex)}.
+      Hovered patch (row ${cell.row + 1}, column ${cell.col + 1}): ${formatEvidence(logit)}, rank ${rank} of
+      ${classEvidence.cells} for ${this.#label(classIndex)}.
     </p>`;
   }
 
