@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   );
   await picker.start();
   const model = await loadBagNet(defaultModelUrl.href);
+  performance.mark('bagnet-demo:model-loaded'); // read by test/bench/targets.ts
 
   const info = byId('model-info', HTMLElement);
   const grid = model.geometry(28, 28);
@@ -137,6 +138,7 @@ async function main(): Promise<void> {
     ),
   );
   document.body.dataset['ready'] = 'true';
+  performance.mark('bagnet-demo:first-explanation');
 
   // Background work once the first explanation shows: the photographs and the patch figure.
   void own.loadPhotos().catch((e: unknown) => showError(byId('own-error', HTMLElement), errorMessage(e)));

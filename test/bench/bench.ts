@@ -10,6 +10,7 @@
  *       peer onnxruntime-web (WASM SIMD) on the same BagNet, once per thread count, default all
  *       cores; then tfjs-wasm / ort-web per thread count)
  *   npm run bench -- dense ...   (the dense-heatmap benchmark, test/bench/dense.ts)
+ *   npm run bench -- targets     (the speed targets without a GPU, test/bench/targets.ts)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -121,6 +122,9 @@ if (args[0] === 'dense') {
   const dense = (await import(denseModule)) as { main?: (argv: string[]) => Promise<void> };
   if (typeof dense.main !== 'function') throw new Error('test/bench/dense.ts does not export main(argv)');
   await dense.main(args.slice(1));
+} else if (args[0] === 'targets') {
+  const { main } = await import('./targets.js');
+  await main(args.slice(1));
 } else if (args.includes('--browser')) {
   await browserBench(args);
 } else {
