@@ -70,7 +70,7 @@ const UMD = `
 const PROPERTIES = `
 import { loadBagNet, pickBestBackend } from '@bagnet-vis/core';
 
-await pickBestBackend();                     // webgpu → webgl → wasm → cpu
+await pickBestBackend();                     // the fastest here; software-rendered GPUs passed over
 const model = await loadBagNet(modelUrl);    // yours to dispose
 const image = document.querySelector('img');
 
