@@ -1,15 +1,16 @@
 /**
- * "Most informative patches per class" (the paper's figure): every shipped test image goes through
- * the model once, in the browser, and core's streaming `PatchMiner` keeps, per class, the patches
- * with the highest class evidence across all of them. Each patch is cut out of its image at its
- * receptive field. The same pass gives each image's prediction, which the gallery marks.
+ * "Most informative patches per class" (the paper's figure) over the shipped test images, from
+ * the mined-patches file `bagnet mine` wrote for them (packages/models/samples/mined.json) — the
+ * same file format a sharded run over a whole data set produces. Each patch is cut out of its
+ * image at its receptive field. The images still go through the model once in the page, for each
+ * image's prediction, which the gallery marks.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PatchMiner } from '@bagnet-vis/core';
-import type { BagNet, MinedPatch } from '@bagnet-vis/core';
+import { minedPatchRect, parseMinedPatches } from '@bagnet-vis/core';
+import type { BagNet, MinedPatch, MinedPatchesFile } from '@bagnet-vis/core';
 
 import type { BackendPicker } from './backend-picker.js';
-import { formatDuration, formatSigned } from './format.js';
+import { formatSigned } from './format.js';
 import { errorMessage } from './messages.js';
 import { make } from './page-elements.js';
 
@@ -27,6 +28,14 @@ export interface PatchFigureParts {
 export interface MinedImage {
   readonly image: HTMLImageElement;
   readonly name: string;
+}
+
+function fileName(path: string): string {
+  return decodeURIComponent(path.split(/[/?#]/).filter(Boolean).pop() ?? path);
+}
+
+function summary(file: MinedPatchesFile): string {
+  return `q = ${file.run.receptiveField}, ${file.run.preprocessing}`;
 }
 
 export class PatchFigure {
@@ -53,15 +62,16 @@ export class PatchFigure {
     section.dataset['state'] = 'running';
     progress.hidden = false;
     progress.value = 0;
-    const started = performance.now();
     try {
-      const miner = new PatchMiner({ classes: model.labels.map((_, c) => c), k: PER_CLASS });
+      const url = new URL('mined.json', images[0]!.image.src).href;
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      const file = parseMinedPatches(await response.text(), url);
       for (let i = 0; i < images.length; i++) {
         const { image } = images[i]!;
         await image.decode();
         const evidence = await model.evidence(image);
         try {
-          miner.add(i, evidence);
           onPrediction(i, evidence.topClasses(1)[0]!.index);
         } finally {
           evidence.dispose();
@@ -70,11 +80,22 @@ export class PatchFigure {
         status.textContent = `Running the model on test image ${i + 1} of ${images.length}…`;
         await tf.nextFrame(); // let the page paint the progress
       }
+      // The file names each patch's image by path; the page's images are the same files.
+      const byName = new Map(images.map((m, i) => [fileName(m.image.src), i]));
       figure.replaceChildren(
-        ...miner.results().map((mined) => this.#row(model.labels[mined.classIndex]!, mined.most, images, onPick)),
+        ...file.results.map((mined) => {
+          const patches = mined.most.slice(0, PER_CLASS).flatMap((p) => {
+            const index = byName.get(fileName(p.image));
+            if (index === undefined) return [];
+            const { naturalWidth, naturalHeight } = images[index]!.image;
+            const rect = minedPatchRect(p, file.run, naturalWidth, naturalHeight);
+            return [{ source: index, row: p.row, col: p.col, rect, logit: p.logit }];
+          });
+          return this.#row(mined.label, patches, images, onPick);
+        }),
       );
       status.textContent =
-        `${images.length} images, ${PER_CLASS} patches per class, in ${formatDuration(performance.now() - started)}. ` +
+        `${file.done} images, ${PER_CLASS} patches per class, mined by \`bagnet mine\` (${summary(file)}). ` +
         'The number under each patch is its class logit.';
       section.dataset['state'] = 'done';
     } catch (e) {

@@ -196,13 +196,17 @@ describe('demo site (npm start)', { timeout: 600_000 }, () => {
     await page.click('#explore-dense');
   });
 
-  it('mines the most informative patches per class over the 50 test images', async () => {
+  it('shows the most informative patches per class over the 50 test images, from their mined file', async () => {
     await page.waitForSelector('#patches[data-state="done"]', { timeout: 60_000 });
     const rows = await page.$$eval('#patches-figure .patch-row', (r) =>
       r.map((row) => [row.querySelector('.class-name')?.textContent, row.querySelectorAll('canvas').length]),
     );
     assert.equal(rows.length, 10);
     for (const [, n] of rows) assert.equal(n, 8);
+    assert.match(
+      await text(page, '#patches-status'),
+      /^50 images, 8 patches per class, mined by `bagnet mine` \(q = 11, /,
+    );
     assert.match(await text(page, '#samples-summary'), /gets \d+ of 50 right/);
   });
 
