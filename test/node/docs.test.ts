@@ -171,10 +171,17 @@ describe('docs site (npm run docs)', () => {
       'Elements/patch-gallery',
       'Elements/evidence-bar',
       'Elements/bagnet-explainer',
+      'Elements/patch-certificate',
     ]) {
       assert.ok(titles.has(title), `no stories titled ${title}`);
     }
-    for (const element of ['bagnet-heatmap', 'patch-gallery', 'evidence-bar', 'bagnet-explainer']) {
+    for (const element of [
+      'bagnet-heatmap',
+      'patch-gallery',
+      'evidence-bar',
+      'bagnet-explainer',
+      'patch-certificate',
+    ]) {
       const names = entries.filter((e) => e.title === `Elements/${element}`).map((e) => e.name);
       assert.ok(names.includes('Reference'), `${element} has no Reference story`);
       assert.ok(

@@ -48,6 +48,7 @@ describe('custom-elements.json', () => {
       '"tagName":"bagnet-explainer"',
       '"tagName":"bagnet-heatmap"',
       '"tagName":"evidence-bar"',
+      '"tagName":"patch-certificate"',
       '"tagName":"patch-gallery"',
     ]);
   });

@@ -45,7 +45,7 @@ interface Manifest {
 export const manifest: Manifest = manifestJson as unknown as Manifest;
 
 /** The tag names of @bagnet-vis/elements. */
-export type TagName = 'bagnet-heatmap' | 'patch-gallery' | 'evidence-bar' | 'bagnet-explainer';
+export type TagName = 'bagnet-heatmap' | 'patch-gallery' | 'evidence-bar' | 'bagnet-explainer' | 'patch-certificate';
 
 /** The declaration of `tag`; throws when the manifest lacks it (a stale or broken manifest). */
 export function declarationOf(tag: TagName): ElementDeclaration {

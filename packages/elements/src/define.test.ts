@@ -2,19 +2,27 @@ import { expect } from '@open-wc/testing';
 import { LitElement } from 'lit';
 
 import { defineElement, ELEMENTS } from './define.js';
-import { BagNetExplainerElement, BagNetHeatmapElement, EvidenceBarElement, PatchGalleryElement } from './index.js';
+import {
+  BagNetExplainerElement,
+  BagNetHeatmapElement,
+  EvidenceBarElement,
+  PatchCertificateElement,
+  PatchGalleryElement,
+} from './index.js';
 
 describe('define.js', () => {
-  it('registers the four tags with their classes', () => {
+  it('registers the five tags with their classes', () => {
     expect(customElements.get('bagnet-heatmap')).to.equal(BagNetHeatmapElement);
     expect(customElements.get('patch-gallery')).to.equal(PatchGalleryElement);
     expect(customElements.get('evidence-bar')).to.equal(EvidenceBarElement);
     expect(customElements.get('bagnet-explainer')).to.equal(BagNetExplainerElement);
+    expect(customElements.get('patch-certificate')).to.equal(PatchCertificateElement);
     expect(Object.keys(ELEMENTS)).to.deep.equal([
       'bagnet-explainer',
       'bagnet-heatmap',
       'patch-gallery',
       'evidence-bar',
+      'patch-certificate',
     ]);
     expect(document.createElement('bagnet-heatmap')).to.be.instanceOf(BagNetHeatmapElement);
   });

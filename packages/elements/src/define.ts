@@ -6,6 +6,7 @@
  * `@bagnet-vis/elements` and call `customElements.define` yourself.
  */
 import { EvidenceBarElement } from './evidence-bar/evidence-bar.element.js';
+import { PatchCertificateElement } from './certificate/certificate.element.js';
 import { BagNetExplainerElement } from './explainer/explainer.element.js';
 import { PatchGalleryElement } from './gallery/gallery.element.js';
 import { BagNetHeatmapElement } from './heatmap/heatmap.element.js';
@@ -18,6 +19,7 @@ export const ELEMENTS = {
   'bagnet-heatmap': BagNetHeatmapElement,
   'patch-gallery': PatchGalleryElement,
   'evidence-bar': EvidenceBarElement,
+  'patch-certificate': PatchCertificateElement,
 } as const;
 
 /**

@@ -7,6 +7,9 @@ export type { GalleryShow, GalleryTile } from './gallery/gallery.element.js';
 export { EvidenceBarElement } from './evidence-bar/evidence-bar.element.js';
 export type { ClassEvidenceRow, EvidenceBarView } from './evidence-bar/evidence-bar.element.js';
 export { BagNetExplainerElement } from './explainer/explainer.element.js';
+export { PatchCertificateElement } from './certificate/certificate.element.js';
+export { patchWindowStyles, renderPatchWindow } from './shared/patch-window.js';
+export type { PatchWindowMark } from './shared/patch-window.js';
 export { EvidenceViewElement } from './shared/evidence-view.js';
 export type { ViewData } from './shared/evidence-view.js';
 export {

@@ -9,6 +9,7 @@ import { EvidenceLoader } from '../shared/evidence-loader.js';
 import type { LoadState } from '../shared/evidence-loader.js';
 import { classIndexError, dispatchBagNetEvent, dispatchElementError } from '../shared/events.js';
 import type { CellRef, ElementErrorDetail } from '../shared/events.js';
+import type { PatchWindowMark } from '../shared/patch-window.js';
 import { themeStyles } from '../shared/theme.styles.js';
 import { explainerStyles } from './explainer.styles.js';
 
@@ -21,13 +22,15 @@ const SNAPSHOT_KEYS = [
   'classIndex',
   'hoveredCell',
   'selectedCell',
+  'patchWindow',
 ] as const satisfies readonly (keyof Explanation)[];
 
 /**
  * Runs a BagNet once per image and shares the result with the views inside it through lit context:
  * `<bagnet-heatmap>`, `<patch-gallery>` and `<evidence-bar>` children without inputs of their own
  * show its model, image and evidence, and their interactions are linked — hover a cell and the
- * gallery and bars follow, pick a class in the bars and the heatmap and gallery follow. A newer
+ * gallery and bars follow, pick a class in the bars and the heatmap and gallery follow; a
+ * `<patch-certificate>` inside has its worst-case window drawn on the heatmap. A newer
  * image cancels the run of an older one (the latest wins). Without children it shows all three.
  *
  * @tagname bagnet-explainer
@@ -63,6 +66,7 @@ export class BagNetExplainerElement extends LitElement {
     evidence: { attribute: false },
     hoveredCell: { attribute: false },
     selectedCell: { attribute: false },
+    patchWindow: { attribute: false },
   };
 
   /** URL of a bagnet-vis `model.json` (shared with other elements naming the same URL). */
@@ -81,6 +85,8 @@ export class BagNetExplainerElement extends LitElement {
   declare hoveredCell: CellRef | null;
   /** The cell selected in any view, or `null`. */
   declare selectedCell: CellRef | null;
+  /** The worst-case patch window a `<patch-certificate>` reported (drawn on the heatmap), or `null`. */
+  declare patchWindow: PatchWindowMark | null;
 
   readonly #loader: EvidenceLoader;
   readonly #provider: ContextProvider<typeof explanationContext, this>;
@@ -94,6 +100,9 @@ export class BagNetExplainerElement extends LitElement {
     selectCell: (cell) => {
       this.selectedCell = cell;
     },
+    showPatchWindow: (mark) => {
+      this.patchWindow = mark;
+    },
   };
   #explanation: Explanation;
   #errors: ElementErrorDetail[] = [];
@@ -104,7 +113,14 @@ export class BagNetExplainerElement extends LitElement {
     super();
     this.hoveredCell = null;
     this.selectedCell = null;
-    this.#explanation = { status: 'empty', hoveredCell: null, selectedCell: null, actions: this.#actions };
+    this.patchWindow = null;
+    this.#explanation = {
+      status: 'empty',
+      hoveredCell: null,
+      selectedCell: null,
+      patchWindow: null,
+      actions: this.#actions,
+    };
     this.#loader = new EvidenceLoader(
       this,
       () => ({ modelSrc: this.modelSrc, model: this.model, src: this.src, image: this.image, evidence: this.evidence }),
@@ -165,6 +181,7 @@ export class BagNetExplainerElement extends LitElement {
       ...(classIndex !== undefined && { classIndex }),
       hoveredCell: this.hoveredCell ?? null,
       selectedCell: this.selectedCell ?? null,
+      patchWindow: this.patchWindow ?? null,
       actions: this.#actions,
     };
     if (SNAPSHOT_KEYS.some((k) => next[k] !== this.#explanation[k])) {

@@ -19,6 +19,8 @@ import type { CellEvidence, CellRef, ElementErrorDetail } from '../shared/events
 import { evidenceWord, formatEvidence, formatNumber } from '../shared/format.js';
 import { drawImageSource, imageSize } from '../shared/image-source.js';
 import { pinModel } from '../shared/model-cache.js';
+import { patchWindowStyles, renderPatchWindow } from '../shared/patch-window.js';
+import type { PatchWindowMark } from '../shared/patch-window.js';
 import { styleProps } from '../shared/style-props.js';
 import { themeStyles } from '../shared/theme.styles.js';
 import { drawEdges } from './image-edges.js';
@@ -110,6 +112,7 @@ const pct = (v: number, of: number) => `${(100 * v) / of}%`;
  * @csspart cells - The focusable layer that takes pointer and keyboard input.
  * @csspart receptive-field - Box around the active cell's receptive field.
  * @csspart selection - Box around the selected cell's receptive field.
+ * @csspart patch-window - Box around a patch-robustness certificate's worst-case window (`.patchWindow`).
  * @csspart tooltip - Row, column and evidence of the active cell.
  * @csspart legend - Colour scale with numeric ticks.
  * @csspart legend-bar - Canvas with the colour scale.
@@ -125,6 +128,7 @@ const pct = (v: number, of: number) => `${(100 * v) / of}%`;
  * @cssproperty --bagnet-receptive-field-width - Box border width. Default `2px`.
  * @cssproperty --bagnet-receptive-field-halo - Light ring around the box. Default `rgba(255,255,255,0.85)`.
  * @cssproperty --bagnet-selection-color - Selected cell box. Default `#0969da`.
+ * @cssproperty --bagnet-patch-window-color - Worst-case patch window box. Default `#9a6700`.
  * @cssproperty --bagnet-tooltip-background - Default `rgba(31,35,40,0.92)`.
  * @cssproperty --bagnet-tooltip-color - Default `#fff`.
  * @cssproperty --bagnet-legend-height - Height of the colour scale. Default `0.75rem`.
@@ -138,7 +142,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
   /** The package version, checked by the guarded `define`. */
   static readonly version = '0.1.0';
 
-  static override styles = [themeStyles, heatmapStyles];
+  static override styles = [themeStyles, heatmapStyles, patchWindowStyles];
 
   static override properties = {
     colormap: { type: String, reflect: true },
@@ -151,6 +155,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     domain: { attribute: false },
     highlight: { attribute: false },
     selectedCell: { attribute: false },
+    patchWindow: { attribute: false },
   };
 
   /**
@@ -184,6 +189,11 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
   declare highlight: CellRef | null;
   /** The selected cell (set by click / Enter, or by the page); `null` for none. */
   declare selectedCell: CellRef | null;
+  /**
+   * A window of cells to outline, e.g. a `<patch-certificate>`'s worst-case patch window; unset:
+   * the one a surrounding `<bagnet-explainer>` reports.
+   */
+  declare patchWindow: PatchWindowMark | null;
 
   #hover: CellRef | null = null;
   #cursor: CellRef | null = null;
@@ -210,6 +220,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     this.domain = undefined;
     this.highlight = null;
     this.selectedCell = null;
+    this.patchWindow = null;
   }
 
   // ---------------------------------------------------------------- public API
@@ -906,6 +917,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
             <canvas part="overlay" class="overlay" style=${styleProps(overlayStyle)}></canvas>
             <canvas part="outline" class="outline" ?hidden=${!this.outline}></canvas>
             ${this.#renderBox(selection, 'selection')} ${this.#renderBox(hover, 'receptive-field')}
+            ${renderPatchWindow(this.patchWindow ?? (this.linked ? (this.explanation?.patchWindow ?? null) : null), g)}
           </div>
           <div
             part="cells"

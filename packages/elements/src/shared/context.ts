@@ -8,6 +8,7 @@ import type { BagNet, BagNetImageInput, EvidenceMap } from '@bagnet-vis/core';
 
 import type { LoadStatus } from './evidence-loader.js';
 import type { CellRef, ElementErrorDetail } from './events.js';
+import type { PatchWindowMark } from './patch-window.js';
 
 /** What a linked view may change; the explainer updates and re-provides the explanation. */
 export interface ExplanationActions {
@@ -17,6 +18,8 @@ export interface ExplanationActions {
   hoverCell(cell: CellRef | null): void;
   /** The cell a view selected (`null`: clear). */
   selectCell(cell: CellRef | null): void;
+  /** The worst-case window of a `<patch-certificate>`, for the heatmap to draw (`null`: none). */
+  showPatchWindow(mark: PatchWindowMark | null): void;
 }
 
 /** A snapshot of the explainer's state; a new object after every change. */
@@ -30,6 +33,8 @@ export interface Explanation {
   readonly classIndex?: number;
   readonly hoveredCell: CellRef | null;
   readonly selectedCell: CellRef | null;
+  /** The worst-case patch window reported by a `<patch-certificate>`, or `null`. */
+  readonly patchWindow: PatchWindowMark | null;
   readonly actions: ExplanationActions;
 }
 

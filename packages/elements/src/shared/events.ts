@@ -51,10 +51,11 @@ export interface ClassSelectDetail {
 }
 
 /**
- * What went wrong, by input; `context-lost`: the GPU (WebGL) context was lost — recoverable, the
+ * What went wrong, by input (`robustness`: a patch-robustness option or computation); `context-lost`: the GPU (WebGL) context was lost — recoverable, the
  * element computes again by itself once the browser restores it.
  */
-export type ElementErrorCode = 'model' | 'image' | 'class-index' | 'colormap' | 'evidence' | 'context-lost';
+export type ElementErrorCode =
+  'model' | 'image' | 'class-index' | 'colormap' | 'evidence' | 'context-lost' | 'robustness';
 
 /** `detail` of `bagnet-error`; the same error is also dispatched as a standard `error` ErrorEvent. */
 export interface ElementErrorDetail {
