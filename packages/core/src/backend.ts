@@ -26,7 +26,8 @@ export interface BackendOptions {
   /**
    * Threads of the WASM backend on a cross-origin-isolated page (one served with
    * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`),
-   * where tfjs loads its threaded SIMD binary. Default: `navigator.hardwareConcurrency`. Only the
+   * where tfjs loads its threaded SIMD binary. Default: `navigator.hardwareConcurrency` (tfjs uses
+   * at most 8: the workers it creates up front). Only the
    * first start of the WASM backend in a page counts; elsewhere WASM runs on one thread.
    */
   threads?: number;
