@@ -659,7 +659,7 @@ export const CATALOGUE: readonly BadInput[] = [
     input: 'random bytes named noise.png',
     error: 'exit 1',
     message:
-      /^bagnet explain: error: Cannot decode image 'noise\.png': it is not a PNG or JPEG file \(format: unknown \(starts with bytes [0-9a-f ]+\)\)\.$/,
+      /^bagnet explain: error: Cannot decode image 'noise\.png': it is not a PNG, JPEG or WebP file \(format: unknown \(starts with bytes [0-9a-f ]+\)\)\.$/,
   },
   {
     id: 'cli/svg-image',
@@ -668,7 +668,7 @@ export const CATALOGUE: readonly BadInput[] = [
     input: 'an SVG file',
     error: 'exit 1',
     message:
-      /^bagnet explain: error: Cannot decode image 'cat\.svg': it is not a PNG or JPEG file \(format: unknown \(starts with bytes 3c 73 76 67 20 78 6d 6c\)\)\.$/,
+      /^bagnet explain: error: Cannot decode image 'cat\.svg': it is not a PNG, JPEG or WebP file \(format: unknown \(starts with bytes 3c 73 76 67 20 78 6d 6c\)\)\.$/,
   },
   {
     id: 'cli/image-smaller-than-q',
