@@ -225,7 +225,7 @@ export class PatchCertificateElement extends EvidenceViewElement {
 
   /** Hands the worst window to a surrounding explainer (its heatmap draws it). */
   #announceWindow(): void {
-    if (!this.linked) return;
+    if (!this.linked || !this.isConnected) return;
     const mark = this.patchWindow;
     const before = this.#announcedMark;
     const same =

@@ -163,6 +163,9 @@ describe('<patch-certificate>', () => {
     cert.setAttribute('patch-px', '1');
     await waitUntil(() => box()?.textContent?.includes('1 px patch') === true, 'box follows', { timeout: 20000 });
     expect(cert.value!.patchPx).to.equal(1);
+    // the box goes when the certificate does
+    cert.remove();
+    await waitUntil(() => box() === null, 'box removed with the certificate', { timeout: 5000 });
     evidence.dispose();
   });
 });
