@@ -1,6 +1,7 @@
 import { html, nothing, svg } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+import { ticks as niceTicks } from 'd3-array';
 import type { EvidenceDistribution, EvidenceMap, EvidenceSplit } from '@bagnet-vis/core';
 
 import { EvidenceViewElement } from '../shared/evidence-view.js';
@@ -63,7 +64,8 @@ export interface ClassEvidenceRow extends EvidenceSplit {
  * @cssproperty --bagnet-axis-color - Zero line. Default `#59636e`.
  * @cssproperty --bagnet-bar-height - Height of one row. Default `1.25rem`.
  * @cssproperty --bagnet-bar-label-width - Width of the class names. Default `7rem`.
- * @cssproperty --bagnet-bar-selected-background - Behind the selected row's bar. Default `#ddf4ff`.
+ * @cssproperty --bagnet-bar-selected-background - Behind the selected row: a neutral grey, so it never reads as evidence. Default `#eaeef2`.
+ * @cssproperty --bagnet-bar-selected-color - The selected row's edge mark. Default `#57606a`.
  * @cssproperty --bagnet-distribution-height - Height of the distribution chart. Default `4rem`.
  * @cssproperty --bagnet-focus-color - Focus ring. Default `#0969da`.
  */
@@ -218,7 +220,8 @@ export class EvidenceBarElement extends EvidenceViewElement {
       width: `${(100 * Math.abs(to - from)) / span}%`,
     });
     const selected = this.data.classIndex;
-    const ticks = [low, 0, high].filter((v, i, a) => a.indexOf(v) === i);
+    // Round values evenly spaced inside the axis (d3's nice ticks), so labels never collide.
+    const ticks = niceTicks(low, high, 4);
     return html`<div
         part="classes"
         class="classes ${this.showProbabilities ? 'with-probabilities' : ''}"

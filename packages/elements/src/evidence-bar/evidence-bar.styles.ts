@@ -41,8 +41,9 @@ export const evidenceBarStyles = css`
     font-weight: 700;
   }
 
-  .row[aria-checked='true'] > .track {
-    background: var(--bagnet-bar-selected-background, #ddf4ff);
+  .row[aria-checked='true'] {
+    background: var(--bagnet-bar-selected-background, #eaeef2);
+    box-shadow: inset 3px 0 0 var(--bagnet-bar-selected-color, #57606a);
   }
 
   .label {

@@ -75,7 +75,28 @@ describe('<evidence-bar>', () => {
       'logit +0.5 = patch evidence for +1.44, against \u22120.688, bias \u22120.25',
     );
     const ticks = [...el.shadowRoot!.querySelectorAll('[part="axis"] span')].map((s) => s.textContent);
-    expect(ticks).to.deep.equal(['\u22120.938', '0', '1.5']);
+    expect(ticks).to.deep.equal(['\u22120.5', '0', '0.5', '1', '1.5']);
+  });
+
+  it('axis ticks are round and never collide, even with a sliver of evidence against', async () => {
+    // Contributions 5, 0, 0, −0.0436: the old axis drew “−0.0436” on top of “0”.
+    const el = document.createElement('evidence-bar');
+    el.style.width = '300px';
+    el.evidence = new EvidenceMap({
+      logitMap: Float32Array.of(20, 0, 0, -0.1744),
+      geometry: new PatchGeometry(9, 8, 17, 17, 2, 2),
+      labels: ['only'],
+    });
+    await fixture(html`<div>${el}</div>`);
+    await settle(el);
+    const spans = [...el.shadowRoot!.querySelectorAll<HTMLElement>('[part="axis"] span')];
+    expect(spans.map((s) => s.textContent)).to.deep.equal(['0', '1', '2', '3', '4', '5']);
+    const boxes = spans.map((s) => s.getBoundingClientRect());
+    for (let i = 1; i < boxes.length; i++) expect(boxes[i]!.left).to.be.greaterThan(boxes[i - 1]!.right);
+    // The selected row is marked in neutral grey, not in the colour of either evidence sign.
+    const row = el.shadowRoot!.querySelector<HTMLElement>('[part~="row-selected"]')!;
+    const bg = getComputedStyle(row).backgroundColor.match(/\d+/g)!.slice(0, 3).map(Number);
+    expect(Math.max(...bg) - Math.min(...bg)).to.be.below(12);
   });
 
   it('defaults: k = 5, no probabilities, view both, selected = top-1; attributes reflect', async () => {
