@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       error: byId('own-error', HTMLElement),
       modelSelect: byId('own-model', HTMLSelectElement),
       modelNote: byId('own-model-note', HTMLElement),
+      imageHint: byId('image-hint', HTMLElement),
       images: byId('own-images', HTMLElement),
       credits: byId('photo-credits', HTMLElement),
     },

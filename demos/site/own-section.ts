@@ -12,7 +12,7 @@ import type { BackendPicker } from './backend-picker.js';
 import { dropZone } from './drop-zone.js';
 import type { ExplanationPane } from './explanation-pane.js';
 import { formatDuration } from './format.js';
-import { decodeImageFile, fitToModel, loadPicture, thumbnail } from './image-fitting.js';
+import { decodeImageFile, fitToModel, loadPicture, readsGrey, thumbnail } from './image-fitting.js';
 import type { Picture } from './image-fitting.js';
 import { errorMessage, showError } from './messages.js';
 import { make } from './page-elements.js';
@@ -27,6 +27,8 @@ export interface OwnParts {
   readonly error: HTMLElement;
   readonly modelSelect: HTMLSelectElement;
   readonly modelNote: HTMLElement;
+  /** The hint under the image drop zone: how a picture is fitted to the selected model. */
+  readonly imageHint: HTMLElement;
   readonly images: HTMLElement;
   readonly credits: HTMLElement;
 }
@@ -42,6 +44,14 @@ interface Choice {
 const CHECKPOINT_NAME = /\.(pth|pt|tar|ckpt|bin)$/i;
 const DEFAULT_NOTE =
   'Knows 10 kinds of clothing (Fashion-MNIST), not photographs: for those, convert an ImageNet BagNet.';
+
+/** How a dropped picture is fitted to `model` (what fitToModel does for it). */
+function fittingHint(model: BagNet): string {
+  const [h, w] = model.metadata.inputSize;
+  return readsGrey(model)
+    ? `It is fitted to the model's input: ${w}×${h} grey, light object on a dark background (a light background is inverted).`
+    : `It is fitted to the model's input: cropped to its aspect ratio and scaled to ${w}×${h} px, in colour.`;
+}
 
 /** One line about a model: patch size, classes, input, origin. */
 function describeModel(model: BagNet): string {
@@ -65,7 +75,7 @@ export class OwnSection {
     this.#pane = pane;
     this.#picker = picker;
     this.#models.set('default', { model: defaultModel, title: parts.modelSelect.options[0]!.text });
-    parts.modelNote.textContent = DEFAULT_NOTE;
+    this.#noteModel();
     parts.modelSelect.addEventListener('change', () => {
       this.#noteModel();
       void this.#explain();
@@ -123,6 +133,8 @@ export class OwnSection {
     const key = this.#parts.modelSelect.value;
     const entry = this.#models.get(key);
     this.#parts.modelNote.textContent = key === 'default' || !entry ? DEFAULT_NOTE : describeModel(entry.model);
+    const model = entry?.model ?? this.#models.get('default')!.model;
+    this.#parts.imageHint.textContent = fittingHint(model);
   }
 
   #addChoice(key: string, title: string, picture: Picture): Choice {

@@ -1,5 +1,5 @@
 /**
- * Dense-heatmap benchmark (issue 4). Not a test: it prints a report.
+ * Dense-heatmap benchmark. Not a test: it prints a report.
  *
  * For full-size BagNet-33, -17 and -9 (random weights: speed does not depend on values) on a
  * 224×224 image, one class, stride 1:

@@ -222,7 +222,6 @@ describe('demo site (npm start)', { timeout: 600_000 }, () => {
       s.map((svg) => svg.getAttribute('aria-label')),
     );
     assert.equal(labels.length, 2);
-    console.log(`[masking in Chromium] ${labels[0]}`);
     assert.match(labels[0]!, /Masking plot over 50 test images/);
     assert.match(labels[0]!, /lies below the band at \d of 5 masked shares, -?\d+\.\d\d logits lower on average/);
     assert.match(labels[1]!, /Logit linearity/);
@@ -242,6 +241,8 @@ describe('demo site (npm start)', { timeout: 600_000 }, () => {
     );
     assert.match(await text(page, '#checkpoint-status'), /^Converted in .*BagNet-33 \(stride 8\), 10 classes/);
     assert.equal(await page.$eval('#own-model', (s) => (s as HTMLSelectElement).value), 'checkpoint');
+    // The drop zone's hint follows the selected model (224×224 colour, not 28×28 grey).
+    assert.match(await text(page, '#image-hint'), /scaled to 224×224 px, in colour/);
     await waitForViews(page, 'own');
     assert.match(await text(page, '#own-verdict'), /^Chelsea the cat · Predicted class \d/);
     const views = await shown(page, 'own');
