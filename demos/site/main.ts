@@ -8,8 +8,7 @@
  */
 import '@bagnet-vis/elements/define.js';
 import { loadBagNet } from '@bagnet-vis/core';
-import { BagNetExplainerElement } from '@bagnet-vis/elements';
-import type { BagNetHeatmapElement } from '@bagnet-vis/elements';
+import { BagNetExplainerElement, BagNetHeatmapElement } from '@bagnet-vis/elements';
 import { defaultModelCardUrl, defaultModelUrl } from '@bagnet-vis/models';
 
 import { AnalysesSection } from './analyses.js';
@@ -19,6 +18,7 @@ import { ignoreStrayDrops } from './drop-zone.js';
 import { ExplanationPane } from './explanation-pane.js';
 import { ExploreSection } from './explore-section.js';
 import { FineTuneSection } from './fine-tune-section.js';
+import { OneScaleSection } from './one-scale-section.js';
 import { errorMessage, showError } from './messages.js';
 import { OwnSection } from './own-section.js';
 import { byId, make } from './page-elements.js';
@@ -109,6 +109,19 @@ async function main(): Promise<void> {
     () => sampleNames,
   );
 
+  const oneScale = new OneScaleSection(
+    {
+      section: byId('one-scale', HTMLElement),
+      before: byId('os-before', BagNetHeatmapElement),
+      after: byId('os-after', BagNetHeatmapElement),
+      beforeCaption: byId('os-before-caption', HTMLElement),
+      afterCaption: byId('os-after-caption', HTMLElement),
+      status: byId('os-status', HTMLElement),
+      error: byId('os-error', HTMLElement),
+    },
+    model,
+  );
+
   new FineTuneSection(
     {
       section: byId('fine-tune', HTMLElement),
@@ -129,7 +142,11 @@ async function main(): Promise<void> {
     picker,
     model,
     () => sampleNames,
-    (tuned, title) => own.setModel('fine-tuned', title, tuned),
+    async (tuned, title) => {
+      await own.setModel('fine-tuned', title, tuned);
+      const first = sampleNames[0];
+      if (first) await oneScale.compare(tuned, first.image, first.name);
+    },
   );
 
   await explore.show(

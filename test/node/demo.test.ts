@@ -299,6 +299,17 @@ describe('demo site (npm start)', { timeout: 600_000 }, () => {
     await page.waitForSelector('#ft-detail[data-state="ready"]');
     assert.match(await text(page, '#ft-verdict [data-role="predicted"]'), /^(clothing|footwear|bag)$/);
     assert.ok(await page.$('#own-model option[value="fine-tuned"]'));
+    // the default and the fine-tuned model on one colour scale, computed once by core
+    await page.waitForSelector('#one-scale[data-state="done"], #one-scale[data-state="error"]', { timeout: 60_000 });
+    assert.equal(await text(page, '#os-error'), '');
+    const domains = await page.$$eval('#os-before, #os-after', (els) =>
+      els.map((el) => (el as HTMLElement & { domain?: readonly number[] }).domain),
+    );
+    assert.equal(domains.length, 2);
+    assert.ok(domains[0] && domains[0][1]! > 0, JSON.stringify(domains));
+    assert.deepEqual(domains[0], domains[1]);
+    assert.match(await text(page, '#os-status'), /One colour scale for both: ±[\d.]+, the 99th percentile/);
+    assert.match(await text(page, '#os-after-caption'), /^Fine-tuned head: “(clothing|footwear|bag)”/);
   });
 
   it('switches backends and reports the forward time on the new one', async () => {
