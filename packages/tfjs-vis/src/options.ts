@@ -35,6 +35,18 @@ export interface HeatmapDisplayOptions {
 }
 
 /** Options of `render.heatmap`. */
+/** The keys of {@link HeatmapDisplayOptions}, in the order they are applied. */
+export const HEATMAP_DISPLAY_KEYS = [
+  'colormap',
+  'clipPercentile',
+  'opacity',
+  'sign',
+  'threshold',
+  'resolution',
+  'outline',
+  'domain',
+] as const satisfies readonly (keyof HeatmapDisplayOptions)[];
+
 export interface HeatmapOptions extends ViewOptions, HeatmapDisplayOptions {
   /** The image the evidence map was computed from, drawn under the evidence. */
   readonly image?: BagNetImageInput;
@@ -55,6 +67,13 @@ export interface EvidenceBarDisplayOptions {
 }
 
 /** Options of `render.evidenceBar`. */
+/** The keys of {@link EvidenceBarDisplayOptions}. */
+export const EVIDENCE_BAR_DISPLAY_KEYS = [
+  'k',
+  'showProbabilities',
+  'view',
+] as const satisfies readonly (keyof EvidenceBarDisplayOptions)[];
+
 export interface EvidenceBarOptions extends ViewOptions, EvidenceBarDisplayOptions {
   /** The selected class; `null`: the top-1 class (the default). */
   readonly classIndex?: number | null;
@@ -71,6 +90,12 @@ export interface PatchGalleryDisplayOptions {
 }
 
 /** Options of `render.patchGallery`. */
+/** The keys of {@link PatchGalleryDisplayOptions}. */
+export const PATCH_GALLERY_DISPLAY_KEYS = [
+  'k',
+  'show',
+] as const satisfies readonly (keyof PatchGalleryDisplayOptions)[];
+
 export interface PatchGalleryOptions extends ViewOptions, PatchGalleryDisplayOptions {
   /** The image the evidence map was computed from: the patches are cut out of it. */
   readonly image: BagNetImageInput;

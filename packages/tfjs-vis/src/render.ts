@@ -12,28 +12,29 @@ import type { BagNetHeatmapElement, EvidenceBarElement, PatchGalleryElement } fr
 import { resolveDrawArea } from './drawable.js';
 import type { Drawable } from './drawable.js';
 import { mountView, updateWhenShown } from './mount.js';
-import { assignDefined, checkClassIndex, checkColormap, checkEvidence, cssWidth } from './options.js';
+import {
+  assignDefined,
+  checkClassIndex,
+  checkColormap,
+  checkEvidence,
+  cssWidth,
+  EVIDENCE_BAR_DISPLAY_KEYS,
+  HEATMAP_DISPLAY_KEYS,
+  PATCH_GALLERY_DISPLAY_KEYS,
+} from './options.js';
 import type { EvidenceBarOptions, HeatmapOptions, PatchGalleryOptions } from './options.js';
 
-const HEATMAP_KEYS = [
-  'classIndex',
-  'colormap',
-  'clipPercentile',
-  'opacity',
-  'sign',
-  'threshold',
-  'resolution',
-  'outline',
-  'domain',
-] as const satisfies readonly (keyof HeatmapOptions)[];
+/** The options each render function copies onto its element: the display options plus the data-side ones. */
+const HEATMAP_KEYS = ['classIndex', ...HEATMAP_DISPLAY_KEYS] as const satisfies readonly (keyof HeatmapOptions)[];
 const EVIDENCE_BAR_KEYS = [
   'classIndex',
-  'k',
-  'showProbabilities',
-  'view',
   'highlight',
+  ...EVIDENCE_BAR_DISPLAY_KEYS,
 ] as const satisfies readonly (keyof EvidenceBarOptions)[];
-const PATCH_GALLERY_KEYS = ['classIndex', 'k', 'show'] as const satisfies readonly (keyof PatchGalleryOptions)[];
+const PATCH_GALLERY_KEYS = [
+  'classIndex',
+  ...PATCH_GALLERY_DISPLAY_KEYS,
+] as const satisfies readonly (keyof PatchGalleryOptions)[];
 
 /** Waits for the element's render when the update ran now (not queued for a hidden tab). */
 async function settled<T extends { updateComplete: Promise<boolean> }>(element: T, ran: boolean): Promise<T> {

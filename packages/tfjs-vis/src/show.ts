@@ -15,7 +15,15 @@ import type {
 import { resolveDrawArea } from './drawable.js';
 import type { Drawable } from './drawable.js';
 import { mountView, updateWhenShown } from './mount.js';
-import { assignDefined, checkClassIndex, checkColormap, cssWidth } from './options.js';
+import {
+  assignDefined,
+  checkClassIndex,
+  checkColormap,
+  cssWidth,
+  EVIDENCE_BAR_DISPLAY_KEYS,
+  HEATMAP_DISPLAY_KEYS,
+  PATCH_GALLERY_DISPLAY_KEYS,
+} from './options.js';
 import type {
   EvidenceBarDisplayOptions,
   HeatmapDisplayOptions,
@@ -48,23 +56,6 @@ export interface ExplainViews {
   readonly evidenceBar: EvidenceBarElement;
   readonly patchGallery: PatchGalleryElement;
 }
-
-const HEATMAP_KEYS = [
-  'colormap',
-  'clipPercentile',
-  'opacity',
-  'sign',
-  'threshold',
-  'resolution',
-  'outline',
-  'domain',
-] as const satisfies readonly (keyof HeatmapDisplayOptions)[];
-const EVIDENCE_BAR_KEYS = [
-  'k',
-  'showProbabilities',
-  'view',
-] as const satisfies readonly (keyof EvidenceBarDisplayOptions)[];
-const PATCH_GALLERY_KEYS = ['k', 'show'] as const satisfies readonly (keyof PatchGalleryDisplayOptions)[];
 
 function checkModel(model: BagNet): void {
   const value = model as unknown as Partial<BagNet> | null | undefined;
@@ -200,9 +191,9 @@ export async function explain(
     explainer.image = picture;
     explainer.src = url;
     assignDefined(explainer, options, ['classIndex']);
-    assignDefined(views.heatmap, options.heatmap ?? {}, HEATMAP_KEYS);
-    assignDefined(views.evidenceBar, options.evidenceBar ?? {}, EVIDENCE_BAR_KEYS);
-    assignDefined(views.patchGallery, options.patchGallery ?? {}, PATCH_GALLERY_KEYS);
+    assignDefined(views.heatmap, options.heatmap ?? {}, HEATMAP_DISPLAY_KEYS);
+    assignDefined(views.evidenceBar, options.evidenceBar ?? {}, EVIDENCE_BAR_DISPLAY_KEYS);
+    assignDefined(views.patchGallery, options.patchGallery ?? {}, PATCH_GALLERY_DISPLAY_KEYS);
     if (options.width !== undefined) explainer.style.width = cssWidth(options.width);
   });
   if (!ran) return views;
