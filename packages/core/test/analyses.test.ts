@@ -29,23 +29,16 @@ import {
   scramblingTest,
   useBackend,
 } from '@bagnet-vis/core';
-import type { BagNetImageInput, ImageClassifier, MinedPatch, PatchRect, RawImage } from '@bagnet-vis/core';
+import type { BagNetImageInput, ImageClassifier, MinedPatch, PatchRect } from '@bagnet-vis/core';
 
+import { seededImage } from '../../../test/helpers/images.js';
 import { noLeaks } from '../../../test/helpers/leaks.js';
 
 function smallBagNet(q: 9 | 17 | 33, seed: number): BagNet {
   return BagNet.create(bagnetArchitecture({ q, widthScale: 0.0625, blocks: [1, 1, 1, 1], numClasses: 4 }), { seed });
 }
 
-function image(height: number, width: number, seed = 1): RawImage {
-  const data = new Uint8Array(height * width * 3);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return { data, width, height };
-}
+const image = seededImage;
 
 /** Runs `fn` with the normalised image tensor, then disposes it. */
 async function withInput<T>(net: BagNet, img: BagNetImageInput, fn: (x: Tensor4D) => Promise<T>): Promise<T> {

@@ -9,19 +9,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 
 import { BagNet, bagnetArchitecture, bagnetClassifier, BagNetInputError, maskingByArea } from '@bagnet-vis/core';
-import type { RawImage } from '@bagnet-vis/core';
 
+import { seededImage } from '../../../test/helpers/images.js';
 import { noLeaks } from '../../../test/helpers/leaks.js';
 
-function image(height: number, width: number, seed: number): RawImage {
-  const data = new Uint8Array(height * width * 3);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return { data, width, height };
-}
+const image = seededImage;
 
 describe('maskingByArea', () => {
   const net = BagNet.create(bagnetArchitecture({ q: 9, widthScale: 0.0625, blocks: [1, 1, 1, 1], numClasses: 4 }), {

@@ -16,7 +16,7 @@ import type { PatchGeometry, PatchRect } from '../architecture.js';
 import type { BagNet } from '../bagnet.js';
 import { BagNetInputError, throwIfAborted } from '../errors.js';
 import type { BagNetImageInput } from '../preprocess.js';
-import { bagnetClassifier, classifyVariants, positiveInteger, readAnalysisImage } from './classifier.js';
+import { bagnetClassifier, classifyVariants, positiveInteger, readModelInput } from './classifier.js';
 import type { AnalysisOptions } from './classifier.js';
 import { DEFAULT_FILL, occlude } from './occlusion.js';
 import { randomPermutation, seededRandom } from './random.js';
@@ -183,13 +183,7 @@ export async function maskingByArea(
     const { geometry } = evidence;
     const contributions = evidence.classEvidence(c).contributions;
     evidence.dispose();
-    const x = await model.preprocess(image);
-    let pixels;
-    try {
-      pixels = await readAnalysisImage(x, WHAT);
-    } finally {
-      x.dispose();
-    }
+    const pixels = await readModelInput(model, image, WHAT);
     // Occlusion by the model's own q×q patches, the same share of pixels for both orders.
     const { height, width } = pixels;
     const cellRect = (i: number) => geometry.cellRect(Math.floor(i / geometry.cols), i % geometry.cols);

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 
 import type { BagNet } from '../bagnet.js';
+import type { BagNetImageInput } from '../preprocess.js';
 import { DEFAULT_YIELD_INTERVAL_MS } from '../dense.js';
 import { BagNetInputError, throwIfAborted } from '../errors.js';
 import { TimeSlicer } from '../scheduling.js';
@@ -83,6 +84,16 @@ export async function readAnalysisImage(image: tf.Tensor, what: string): Promise
   }
   const data = Float32Array.from(await image.data());
   return { data, height: shape[1]!, width: shape[2]!, channels: shape[3]! };
+}
+
+/** `model.preprocess(image)` read to the CPU as an {@link AnalysisImage}; no tensor is left behind. */
+export async function readModelInput(model: BagNet, image: BagNetImageInput, what: string): Promise<AnalysisImage> {
+  const x = await model.preprocess(image);
+  try {
+    return await readAnalysisImage(x, what);
+  } finally {
+    x.dispose();
+  }
 }
 
 /** Checks a positive-integer option. */

@@ -9,7 +9,7 @@ import type { PatchRect } from '../architecture.js';
 import type { BagNet } from '../bagnet.js';
 import { BagNetInputError, throwIfAborted } from '../errors.js';
 import type { BagNetImageInput } from '../preprocess.js';
-import { bagnetClassifier, classifyVariants, readAnalysisImage } from './classifier.js';
+import { bagnetClassifier, classifyVariants, readModelInput } from './classifier.js';
 import type { AnalysisOptions, ImageClassifier } from './classifier.js';
 import { DEFAULT_FILL, occlude } from './occlusion.js';
 import { randomPermutation, seededRandom } from './random.js';
@@ -102,13 +102,7 @@ export async function maskingCurve(
   const kMax = Math.max(0, ...ks);
   const ranked = evidence.topPatches(c, kMax, 'most').map((p) => p.rect);
   evidence.dispose();
-  const x = await model.preprocess(image);
-  let pixels;
-  try {
-    pixels = await readAnalysisImage(x, WHAT);
-  } finally {
-    x.dispose();
-  }
+  const pixels = await readModelInput(model, image, WHAT);
   const random = seededRandom(options.seed ?? 0);
   const cellRect = (i: number) => geometry.cellRect(Math.floor(i / geometry.cols), i % geometry.cols);
   const orders = Array.from({ length: trials }, () => Array.from(randomPermutation(cells, random), cellRect));
