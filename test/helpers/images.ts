@@ -2,7 +2,7 @@
 import type { RawImage } from '@bagnet-vis/core';
 
 /** An RGB image of uniform pseudo-random bytes (a 32-bit LCG seeded with `seed`). */
-export function seededImage(height: number, width: number, seed = 1): RawImage {
+export function seededImage(height: number, width: number, seed = 1): RawImage & { readonly data: Uint8Array } {
   const data = new Uint8Array(height * width * 3);
   let s = seed;
   for (let i = 0; i < data.length; i++) {

@@ -18,18 +18,11 @@ import {
 import { loadBagNetFromDisk, saveBagNetToDisk } from '@bagnet-vis/core/node';
 
 import { noLeaks } from '../../../test/helpers/leaks.js';
+import { seededImage } from '../../../test/helpers/images.js';
 
 const arch = bagnetArchitecture({ q: 17, widthScale: 0.0625, blocks: [1, 1, 1, 1], numClasses: 5 });
 
-function image(h: number, w: number, seed = 1) {
-  const data = new Uint8Array(h * w * 3);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return { data, width: w, height: h };
-}
+const image = seededImage;
 
 function crop(img: ReturnType<typeof image>, y: number, x: number, h: number, w: number) {
   const out = new Uint8Array(h * w * 3);

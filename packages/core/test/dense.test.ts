@@ -24,6 +24,7 @@ import { bagnetFromStateDict, readTorchCheckpoint } from '@bagnet-vis/convert';
 
 import { FIXTURE_QS, loadFixture, maxAbs } from '../../../test/helpers/fixtures.js';
 import { noLeaks } from '../../../test/helpers/leaks.js';
+import { seededImage } from '../../../test/helpers/images.js';
 
 const TOLERANCE = 1e-4; // × max |reference|, CPU and WASM
 
@@ -31,15 +32,7 @@ function smallBagNet(q: StandardReceptiveField, seed: number = q): BagNet {
   return BagNet.create(bagnetArchitecture({ q, widthScale: 0.0625, blocks: [1, 1, 1, 1], numClasses: 4 }), { seed });
 }
 
-function image(height: number, width: number, seed = 1): RawImage {
-  const data = new Uint8Array(height * width * 3);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return { data, width, height };
-}
+const image = seededImage;
 
 /** max |a − b| over the samples the reference computed (non-NaN), and max |reference|. */
 function compare(actual: Float32Array, reference: Float32Array): { error: number; scale: number; compared: number } {
