@@ -241,7 +241,7 @@ describe('bagnet train', () => {
       [
         [...train, gif],
         1,
-        /Cannot decode image 'shoes\/anim\.jpg': it is not a PNG or JPEG file \(format: a GIF image\)/,
+        /Cannot decode image 'shoes\/anim\.jpg': it is not a PNG, JPEG or WebP file \(format: a GIF image\)/,
       ],
       [
         [...train, tiny, '--resize', 'none'],

@@ -316,7 +316,7 @@ describe('bagnet: bad inputs end with one line and no output', () => {
     small.data.fill(200);
     writeFileSync(tiny, PNG.sync.write(small));
     const cases: [string[], RegExp][] = [
-      [[garbage], /Cannot decode image 'garbage\.png': it is not a PNG or JPEG file \(format: unknown/],
+      [[garbage], /Cannot decode image 'garbage\.png': it is not a PNG, JPEG or WebP file \(format: unknown/],
       [[truncatedPng], /Cannot decode PNG 'truncated\.png': .*damaged or truncated/],
       [[truncatedJpg], /Cannot decode JPEG 'truncated\.jpg': the image data ends before its end marker/],
       [[tiny, '--resize', 'none'], /Image 'tiny\.png' is 4×6 px, smaller than the model's receptive field q = 9 px/],

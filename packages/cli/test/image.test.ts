@@ -81,9 +81,9 @@ describe('decodeImage', () => {
 
   test('other formats and damaged files are CliErrors that name the file', () => {
     const cases: [Uint8Array, RegExp][] = [
-      [new Uint8Array(0), /'f': it is not a PNG or JPEG file \(format: unknown \(starts with bytes nothing/],
+      [new Uint8Array(0), /'f': it is not a PNG, JPEG or WebP file \(format: unknown \(starts with bytes nothing/],
       [new TextEncoder().encode('GIF89a......'), /format: a GIF image/],
-      [new TextEncoder().encode('RIFF....WEBPVP8 '), /format: a WebP image/],
+      [new TextEncoder().encode('RIFF....WEBPVP8 '), /Cannot decode WebP 'f' here: use decodeImageFile\(\)/],
       [png(4, 4, { colorType: 2 }, [1, 2, 3, 255]).subarray(0, 40), /Cannot decode PNG 'f': .*damaged or truncated/],
       [Uint8Array.of(0xff, 0xd8, 0xff, 0xda, 0, 0), /ends before its end marker/],
     ];

@@ -27,7 +27,8 @@ import { patchEvidencePerPixel } from '../explain/pixel-evidence.js';
 import { resolveClass } from '../explain/resolve-class.js';
 import { robustnessJson, robustnessLine } from '../explain/robustness-json.js';
 import { checkWritable, readInput, writeFileAtomic } from '../files.js';
-import { decodeImage } from '../image/decode.js';
+import { decodeImageFile } from '../image/decode.js';
+import type { DecodedImage } from '../image/decode.js';
 import { pixelTensor, resizePixels, shortSideSize } from '../image/resize.js';
 import { renderExplanationPng } from '../render/explanation-png.js';
 import { wrap } from '../terminal.js';
@@ -132,7 +133,7 @@ export const explainCommand: Command = {
     if (values.png !== undefined) await checkWritable(values.png, '--png');
 
     const name = basename(imagePath);
-    const image = decodeImage(await readInput(imagePath, 'image'), name);
+    const image = await decodeImageFile(await readInput(imagePath, 'image'), name);
     // Default: WASM (much faster), falling back to the CPU backend where WASM cannot start.
     const backend = requested ?? (await pickBestBackend(NODE_BACKENDS)).backend;
     if (requested !== undefined) await useBackend(requested);
@@ -198,7 +199,7 @@ export const explainCommand: Command = {
   },
 };
 
-function tfResize(image: ReturnType<typeof decodeImage>, size: readonly [number, number]) {
+function tfResize(image: DecodedImage, size: readonly [number, number]) {
   const raw = pixelTensor(image);
   try {
     return resizePixels(raw, size);

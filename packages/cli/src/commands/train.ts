@@ -15,7 +15,7 @@ import { integer, parseCommandLine, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, describeFsError, UsageError } from '../errors.js';
 import { checkOutputFolder, readInput } from '../files.js';
-import { decodeImage } from '../image/decode.js';
+import { decodeImageFile } from '../image/decode.js';
 import { pixelTensor, resizePixels, shortSideSize } from '../image/resize.js';
 import { orderClasses, scanTrainingFolder } from '../train/class-folders.js';
 import type { ClassFolder } from '../train/class-folders.js';
@@ -199,7 +199,7 @@ async function* images(
   for (const [label, c] of classes.entries()) {
     for (const file of c.files) {
       const name = relative(root, file) || file;
-      const image = decodeImage(await readInput(file, 'image'), name);
+      const image = await decodeImageFile(await readInput(file, 'image'), name);
       const size: [number, number] =
         shortSide === undefined ? [image.height, image.width] : shortSideSize(image.height, image.width, shortSide);
       if (Math.min(...size) < q) {
