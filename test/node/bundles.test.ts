@@ -23,7 +23,8 @@ import { launchChromium, openPage as open, waitForPaint } from '../helpers/brows
 import { serveStatic } from '../helpers/static-server.js';
 import type { StaticServer } from '../helpers/static-server.js';
 
-const ELEMENTS_BUDGET_BYTES = 40 * 1024;
+// 40 kB held four elements; <patch-certificate> and d3-array's nice ticks brought it to 41.4 kB.
+const ELEMENTS_BUDGET_BYTES = 43 * 1024;
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 const version = (dir: string) => (JSON.parse(read(join(dir, 'package.json'))) as { version: string }).version;
 
@@ -32,7 +33,7 @@ const version = (dir: string) => (JSON.parse(read(join(dir, 'package.json'))) as
  * repository builds (or has installed, for tfjs) and a file that exists at that path.
  */
 function checkCdnUrls(html: string, atLeast = 3): string[] {
-  const urls = [...html.matchAll(/https:\/\/cdn\.jsdelivr\.net\/npm\/((?:@[^/@]+\/)?[^/@]+)@([^/]+)\/([^"\s`),]+)/g)];
+  const urls = [...html.matchAll(/https:\/\/cdn\.jsdelivr\.net\/npm\/((?:@[^/@]+\/)?[^/@]+)@([^/]+)\/([^"'\s`),]+)/g)];
   assert.ok(urls.length >= atLeast, 'the page shows a CDN snippet');
   return urls.map(([url, name, ver, path]) => {
     const dir = name!.startsWith('@bagnet-vis/')
