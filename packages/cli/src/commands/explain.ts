@@ -5,18 +5,11 @@
  */
 import { basename } from 'node:path';
 
-import {
-  BACKENDS,
-  clipScale,
-  patchRobustness,
-  pickBestBackend,
-  printable,
-  ROBUSTNESS_METHODS,
-  useBackend,
-} from '@bagnet-vis/core';
-import type { BackendName, BagNet, ClassScore, EvidenceMap, PatchRobustness, RobustnessMethod } from '@bagnet-vis/core';
+import { clipScale, patchRobustness, printable, ROBUSTNESS_METHODS } from '@bagnet-vis/core';
+import type { BagNet, ClassScore, EvidenceMap, PatchRobustness, RobustnessMethod } from '@bagnet-vis/core';
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
 
+import { nodeBackendFlag, resizeFlag, startNodeBackend } from '../backend-flag.js';
 import { integer, parseCommandLine, positionals } from '../args.js';
 import type { Command, ModelGeometry } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
@@ -34,7 +27,6 @@ import { renderExplanationPng } from '../render/explanation-png.js';
 import { wrap } from '../terminal.js';
 
 /** Backends that run under Node. */
-const NODE_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
 
 function help(model?: ModelGeometry): string {
   const patches =
@@ -111,10 +103,7 @@ export const explainCommand: Command = {
     const [imagePath] = positionals(rest, ['image']) as [string];
     if (values.model === undefined) throw new UsageError('Missing --model <model.json>');
     const top = integer(values.top, '--top', 1);
-    const resize =
-      values.resize === undefined || values.resize === 'none'
-        ? values.resize
-        : integer(values.resize, '--resize', 1, 4096);
+    const resize = resizeFlag(values.resize);
     const robust = values.robust === undefined ? undefined : integer(values.robust, '--robust', 1, 4096);
     const method = (values['robust-method'] ?? 'mask') as RobustnessMethod;
     if (!ROBUSTNESS_METHODS.includes(method)) {
@@ -123,20 +112,13 @@ export const explainCommand: Command = {
     if (values['robust-method'] !== undefined && robust === undefined) {
       throw new UsageError('--robust-method needs --robust <px>');
     }
-    const requested = values.backend as BackendName | undefined;
-    if (requested !== undefined && !NODE_BACKENDS.includes(requested)) {
-      throw new UsageError(
-        `--backend must be ${NODE_BACKENDS.join(' or ')} in Node, got '${requested}'${BACKENDS.includes(requested) ? ' (a browser backend)' : ''}`,
-      );
-    }
+    const requested = nodeBackendFlag(values.backend);
     if (values.json !== undefined) await checkWritable(values.json, '--json');
     if (values.png !== undefined) await checkWritable(values.png, '--png');
 
     const name = basename(imagePath);
     const image = await decodeImageFile(await readInput(imagePath, 'image'), name);
-    // Default: WASM (much faster), falling back to the CPU backend where WASM cannot start.
-    const backend = requested ?? (await pickBestBackend(NODE_BACKENDS)).backend;
-    if (requested !== undefined) await useBackend(requested);
+    const backend = await startNodeBackend(requested);
     const net = await loadBagNetFromDisk(values.model, {
       onProgress: (p) => progress.step('loading model', p.totalBytes > 0 ? p.loadedBytes / p.totalBytes : 1),
     });

@@ -10,19 +10,17 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 
 import {
-  BACKENDS,
   MINED_PATCHES_FORMAT,
   MINED_PATCHES_VERSION,
   minedClassRecords,
   minerFrom,
   parseMinedPatches,
-  pickBestBackend,
   shardIndices,
-  useBackend,
 } from '@bagnet-vis/core';
-import type { BackendName, BagNet, MinedPatchesFile, ShardSpec } from '@bagnet-vis/core';
+import type { BagNet, MinedPatchesFile, ShardSpec } from '@bagnet-vis/core';
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
 
+import { nodeBackendFlag, resizeFlag, startNodeBackend } from '../backend-flag.js';
 import { integer, parseCommandLine } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
@@ -33,8 +31,6 @@ import { pixelTensor, resizePixels, shortSideSize } from '../image/resize.js';
 import { listImages } from '../mine/image-list.js';
 import { modelFingerprint } from '../mine/model-fingerprint.js';
 import { parseShard, shardOutPath } from '../mine/shard.js';
-
-const NODE_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
 
 /** Default seconds between writes of the partial result. */
 export const DEFAULT_CHECKPOINT_SECONDS = 30;
@@ -103,16 +99,8 @@ export const mineCommand: Command = {
     const checkpointMs = integer(values.checkpoint, '--checkpoint', 1) * 1000;
     const shard = parseShard(values.shard);
     const out = shardOutPath(values.out, shard);
-    const resize =
-      values.resize === undefined || values.resize === 'none'
-        ? values.resize
-        : integer(values.resize, '--resize', 1, 4096);
-    const requested = values.backend as BackendName | undefined;
-    if (requested !== undefined && !NODE_BACKENDS.includes(requested)) {
-      throw new UsageError(
-        `--backend must be ${NODE_BACKENDS.join(' or ')} in Node, got '${requested}'${BACKENDS.includes(requested) ? ' (a browser backend)' : ''}`,
-      );
-    }
+    const resize = resizeFlag(values.resize);
+    const requested = nodeBackendFlag(values.backend);
     await checkWritable(out, '--out');
 
     const images = await listImages(inputs);
@@ -120,8 +108,7 @@ export const mineCommand: Command = {
     // Paths as stored: relative to the output's folder (so the file and its images move together).
     const outDir = dirname(resolve(out));
     const stored = images.map((p) => relative(outDir, p).split(sep).join('/'));
-    const backend = requested ?? (await pickBestBackend(NODE_BACKENDS)).backend;
-    if (requested !== undefined) await useBackend(requested);
+    const backend = await startNodeBackend(requested);
     const fingerprint = await modelFingerprint(values.model);
     const net = await loadBagNetFromDisk(values.model, {
       onProgress: (p) => progress.step('loading model', p.totalBytes > 0 ? p.loadedBytes / p.totalBytes : 1),

@@ -7,10 +7,11 @@
 import { relative } from 'node:path';
 
 import { parseLabels } from '@bagnet-vis/convert';
-import { BACKENDS, fineTuneHead, HEAD_TRAINING_DEFAULTS, pickBestBackend, useBackend } from '@bagnet-vis/core';
-import type { BackendName, BagNet, EpochProgress, LabelledImage } from '@bagnet-vis/core';
+import { fineTuneHead, HEAD_TRAINING_DEFAULTS } from '@bagnet-vis/core';
+import type { BagNet, EpochProgress, LabelledImage } from '@bagnet-vis/core';
 import { loadBagNetFromDisk, saveBagNetToDisk } from '@bagnet-vis/core/node';
 
+import { nodeBackendFlag, resizeFlag, startNodeBackend } from '../backend-flag.js';
 import { integer, parseCommandLine, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, describeFsError, UsageError } from '../errors.js';
@@ -21,7 +22,6 @@ import { orderClasses, scanTrainingFolder } from '../train/class-folders.js';
 import type { ClassFolder } from '../train/class-folders.js';
 
 /** Backends that run under Node (head fine-tuning needs no convolution gradients: both work). */
-const NODE_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
 
 const D = HEAD_TRAINING_DEFAULTS;
 
@@ -102,16 +102,8 @@ export const trainCommand: Command = {
     const learningRate = decimal(values.lr, '--lr', 'a positive number', (x) => x > 0);
     const validationSplit = decimal(values.val, '--val', 'a fraction from 0 to below 1', (x) => x >= 0 && x < 1);
     const l2 = decimal(values.l2, '--l2', 'a number ≥ 0', (x) => x >= 0);
-    const resize =
-      values.resize === undefined || values.resize === 'none'
-        ? values.resize
-        : integer(values.resize, '--resize', 1, 4096);
-    const requested = values.backend as BackendName | undefined;
-    if (requested !== undefined && !NODE_BACKENDS.includes(requested)) {
-      throw new UsageError(
-        `--backend must be ${NODE_BACKENDS.join(' or ')} in Node, got '${requested}'${BACKENDS.includes(requested) ? ' (a browser backend)' : ''}`,
-      );
-    }
+    const resize = resizeFlag(values.resize);
+    const requested = nodeBackendFlag(values.backend);
 
     // Everything that can be checked without the model or the images, first.
     await checkOutputFolder(out, values.force === true);
@@ -130,8 +122,7 @@ export const trainCommand: Command = {
           : ''),
     );
 
-    const backend = requested ?? (await pickBestBackend(NODE_BACKENDS)).backend;
-    if (requested !== undefined) await useBackend(requested);
+    const backend = await startNodeBackend(requested);
     const net = await loadBagNetFromDisk(values.model, {
       onProgress: (p) => progress.step('loading model', p.totalBytes > 0 ? p.loadedBytes / p.totalBytes : 1),
     });
