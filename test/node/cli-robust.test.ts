@@ -16,6 +16,7 @@ import { PNG } from 'pngjs';
 import { EvidenceMap, PatchGeometry, patchRobustness, useBackend } from '@bagnet-vis/core';
 
 import { run } from '../../packages/cli/src/index.js';
+import { figureZoom } from '../../packages/cli/src/render/explanation-png.js';
 import { noLeaks } from '../helpers/leaks.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -121,9 +122,10 @@ describe('bagnet explain --robust', () => {
             if (withBox.data[o] !== without.data[o]) differing++;
           }
         }
-        // zoom 8 (28 px → 224 px panels): the box outline is 2 px wide on both panels
+        // the box outline is 2 px wide (and a 1 px halo) on both panels, at the figure's zoom
         const { width, height } = rob.worstWindow.rect;
-        const expected = 2 * (2 * 2 * (width * 8 + height * 8));
+        const zoom = figureZoom(28, 28);
+        const expected = 2 * (2 * 2 * (width * zoom + height * zoom));
         assert.ok(
           differing > 0.5 * expected && differing < 2 * expected,
           `${differing} pixels differ, ~${expected} expected`,

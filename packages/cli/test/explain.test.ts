@@ -1,6 +1,6 @@
 /**
  * The parts of `bagnet explain` that do not need a model run: the JSON number format, class
- * choice, painting patch evidence per pixel, and the PNG figure (colour map, font, legend).
+ * choice, painting patch evidence per pixel, and the PNG figure (size, colours, ticks, text that fits).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -14,9 +14,9 @@ import { CliError } from '../src/errors.js';
 import { explanationJson, float32Json } from '../src/explain/explanation-json.js';
 import { patchEvidencePerPixel } from '../src/explain/pixel-evidence.js';
 import { resolveClass } from '../src/explain/resolve-class.js';
-import { drawText, fitText, GLYPH_HEIGHT, textWidth } from '../src/render/bitmap-font.js';
 import { DIVERGING_LUT, lutIndex } from '../src/render/colormap.js';
-import { renderExplanationPng } from '../src/render/explanation-png.js';
+import { figureZoom, MARGIN, OVERLAY_ALPHA, renderExplanation } from '../src/render/explanation-png.js';
+import type { ExplanationFigure } from '../src/render/explanation-png.js';
 
 describe('float32Json', () => {
   test('the shortest decimal that reads back to the same float32', () => {
@@ -123,38 +123,191 @@ describe('the PNG figure', () => {
     assert.equal(g0, DIVERGING_LUT[1]);
   });
 
-  test('bitmap font: text is drawn, measured and shortened', () => {
-    const px = new Uint8Array(40 * 10 * 4);
-    drawText(px, 40, 10, 'Hi', 1, 1, 1, [255, 0, 0]);
-    let inked = 0;
-    for (let i = 0; i < px.length; i += 4) if (px[i] === 255) inked++;
-    assert.ok(inked > 10 && inked < 40, `${inked}`);
-    assert.equal(textWidth('abc', 2), 34);
-    assert.equal(fitText('short', 100, 1), 'short');
-    assert.equal(fitText('a very long caption indeed', 60, 1), 'a very l..');
-    assert.ok(textWidth(fitText('a very long caption indeed', 60, 1), 1) <= 60);
-    assert.equal(GLYPH_HEIGHT, 8);
-  });
-
-  test('renderExplanationPng: two panels and a legend; small images are enlarged', () => {
-    const w = 24;
-    const h = 16;
-    const rgb = new Uint8Array(w * h * 3).fill(128);
-    const values = Float32Array.from({ length: w * h }, (_, i) => (i % w < 12 ? -1 : 1));
-    const bytes = renderExplanationPng({
+  /** A figure of a w × h grey-ish image whose map is a known ramp, scaled by core's clipScale. */
+  function rampFigure(w: number, h: number, title = 'tabby, tabby cat'): ExplanationFigure {
+    const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37) % 256);
+    // a ramp from −2 to +2 with one outlier (saturates) and an uncovered last column (NaN)
+    const values = Float32Array.from({ length: w * h }, (_, i) =>
+      i % w === w - 1 ? NaN : ((i % w) / (w - 2)) * 4 - 2,
+    );
+    values[w + 1] = 50;
+    return {
       rgb,
       width: w,
       height: h,
       values,
-      title: 't',
-      subtitle: 's',
-      quantity: 'q',
+      title,
+      titleSuffix: ' (class 7)',
+      facts: [
+        'logit 10.35 = bias +0.12',
+        'for +14.20 (34 patches)',
+        'against \u22123.97 (47 patches)',
+        'probability 0.620',
+      ],
+      subtitle: 'BagNet-11 patch evidence: 9\u00d79 patches of 11\u00d711 px every 2 px',
+      quantity: 'patch logit',
       clip: clipScale(values),
-    });
-    const img = PNG.sync.read(Buffer.from(bytes));
-    assert.ok(img.width >= 2 * w * 8 && img.height > h * 8, `${img.width}×${img.height}`);
-    const colours = new Set<string>();
-    for (let i = 0; i < img.data.length; i += 4) colours.add(`${img.data[i]},${img.data[i + 1]},${img.data[i + 2]}`);
-    assert.ok(colours.size > 100, 'a colour bar and an overlay');
+    };
+  }
+  const pixel = (img: PNG, x: number, y: number) => [
+    ...img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3),
+  ];
+  /** Columns of the figure with any pixel that is not white, within rows [y0, y1). */
+  function inkedColumns(img: PNG, y0 = 0, y1 = img.height): Set<number> {
+    const cols = new Set<number>();
+    for (let y = y0; y < y1; y++) {
+      for (let x = 0; x < img.width; x++) if (pixel(img, x, y).some((c) => c < 250)) cols.add(x);
+    }
+    return cols;
+  }
+
+  test('size: panels at an integer zoom ≥ 2× the map (≥ 320 px for small images); a decodable PNG of the laid-out size', () => {
+    assert.equal(figureZoom(224, 224), 2);
+    assert.equal(figureZoom(28, 28), 12);
+    assert.equal(figureZoom(1000, 600), 2);
+    assert.equal(figureZoom(30, 50), 7);
+    for (const [w, h] of [
+      [28, 28],
+      [224, 160],
+    ] as const) {
+      const { png, layout } = renderExplanation(rampFigure(w, h));
+      const img = PNG.sync.read(Buffer.from(png));
+      assert.deepEqual([img.width, img.height], [layout.width, layout.height]);
+      assert.equal(layout.zoom, figureZoom(w, h));
+      assert.ok(img.width >= 2 * w * layout.zoom && img.height > h * layout.zoom, `${img.width}×${img.height}`);
+      assert.equal(layout.panels.overlay.x - layout.panels.image.x, w * layout.zoom + 16);
+    }
+  });
+
+  test('every map cell is painted in the colour scale core returns, without resampling; the image panel is the image', () => {
+    const w = 24;
+    const h = 16;
+    const fig = rampFigure(w, h);
+    const { png, layout } = renderExplanation(fig);
+    const img = PNG.sync.read(Buffer.from(png));
+    const limit = fig.clip.domain[1];
+    assert.ok(limit > 1.9 && limit < 2.1, `core clips the outlier: ${limit}`);
+    const z = layout.zoom;
+    let checked = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        const [r, g, b] = [fig.rgb[i * 3]!, fig.rgb[i * 3 + 1]!, fig.rgb[i * 3 + 2]!];
+        const grey = 0.4 * 255 + 0.6 * (0.299 * r + 0.587 * g + 0.114 * b);
+        const v = fig.values[i]!;
+        const k = lutIndex(v, limit) * 3;
+        const want = [0, 1, 2].map((c) =>
+          Math.round(Number.isFinite(v) ? (1 - OVERLAY_ALPHA) * grey + OVERLAY_ALPHA * DIVERGING_LUT[k + c]! : grey),
+        );
+        // every pixel of the cell's block, corners included: no smoothing across cell edges
+        for (const [dx, dy] of [
+          [0, 0],
+          [z - 1, z - 1],
+          [z >> 1, z >> 1],
+        ] as const) {
+          const ov = layout.panels.overlay;
+          const im = layout.panels.image;
+          assert.deepEqual(pixel(img, ov.x + x * z + dx, ov.y + y * z + dy), want, `overlay cell (${x}, ${y})`);
+          assert.deepEqual(pixel(img, im.x + x * z + dx, im.y + y * z + dy), [r, g, b], `image cell (${x}, ${y})`);
+          checked++;
+        }
+      }
+    }
+    assert.equal(checked, 3 * w * h);
+    // the outlier saturates at the red end; the colour bar runs from the blue end to the red end
+    const red = [...DIVERGING_LUT.subarray(255 * 3)];
+    assert.deepEqual(lutIndex(fig.values[w + 1]!, limit), 255);
+    const { bar } = layout;
+    assert.deepEqual(pixel(img, bar.x, bar.y + 2), [...DIVERGING_LUT.subarray(0, 3)]);
+    assert.deepEqual(pixel(img, bar.x + bar.width - 1, bar.y + 2), red);
+  });
+
+  test('ticks: round values inside ±limit, labels that never collide', () => {
+    for (const scale of [1, 0.0436, 3.7, 250]) {
+      const fig = rampFigure(28, 28);
+      const values = fig.values.map((v) => v * scale);
+      const { layout } = renderExplanation({ ...fig, values, clip: clipScale(values) });
+      const limit = clipScale(values).limit;
+      assert.ok(layout.ticks.length >= 3, `${scale}: ${layout.ticks.length} ticks`);
+      for (const t of layout.ticks) assert.ok(Math.abs(t.value) <= limit, `${t.value} inside ±${limit}`);
+      assert.ok(layout.ticks.some((t) => t.value === 0 && t.label.text === '0'));
+      for (let i = 1; i < layout.ticks.length; i++) {
+        const a = layout.ticks[i - 1]!.label;
+        const b = layout.ticks[i]!.label;
+        assert.ok(a.x + a.width + 8 <= b.x, `${scale}: '${a.text}' and '${b.text}' collide`);
+        assert.notEqual(a.text, b.text);
+      }
+    }
+  });
+
+  test('an all-zero map: one tick at 0, the scale saturates nothing', () => {
+    const fig = rampFigure(28, 28);
+    const values = new Float32Array(28 * 28);
+    const { layout } = renderExplanation({ ...fig, values, clip: clipScale(values) });
+    assert.deepEqual(
+      layout.ticks.map((t) => t.label.text),
+      ['0'],
+    );
+    assert.ok(layout.texts.some((t) => t.text.includes('saturated beyond \u00b10 ')));
+  });
+
+  test('titles fit: a long class name is shortened with "…", its class index kept; nothing reaches the margins', () => {
+    const long = `${IMAGENET_LABELS[281]!}, a very long class name that keeps going ${'and going '.repeat(12)}`;
+    for (const [w, title] of [
+      [28, 'tabby, tabby cat'],
+      [28, long],
+      [224, long],
+    ] as const) {
+      const fig = rampFigure(w, w, title);
+      const { png, layout } = renderExplanation({
+        ...fig,
+        facts: [...fig.facts!, ...fig.facts!],
+        subtitle: `${fig.subtitle} ${fig.subtitle} ${fig.subtitle}`,
+      });
+      const max = layout.width - 2 * MARGIN;
+      const heading = layout.texts.find((t) => t.role === 'title')!;
+      if (title === long) {
+        assert.ok(heading.text.startsWith(`${IMAGENET_LABELS[281]!}, a very long class name`), heading.text);
+        assert.match(heading.text, / (going|and)\u2026 \(class 7\)$/, 'cut at a word, index kept');
+        assert.ok(heading.width > 0.8 * max, `shortened no more than needed: ${heading.width} of ${max} px`);
+      } else assert.equal(heading.text, 'tabby, tabby cat (class 7)');
+      // long facts and subtitles wrap onto more lines instead of being cut
+      assert.ok(layout.texts.filter((t) => t.role === 'facts').length >= 2);
+      assert.ok(layout.texts.filter((t) => t.role === 'facts').every((t) => !t.text.includes('\u2026')));
+      for (const t of layout.texts) assert.ok(t.x >= MARGIN && t.x + t.width <= MARGIN + max, `'${t.text}' fits`);
+      // and, independently of the measurement, the rendered pixels: no ink in the side margins
+      const img = PNG.sync.read(Buffer.from(png));
+      const cols = [...inkedColumns(img)];
+      assert.ok(
+        Math.min(...cols) >= MARGIN - 1 && Math.max(...cols) <= layout.width - MARGIN,
+        `ink in ${Math.min(...cols)}–${Math.max(...cols)}`,
+      );
+      // the title's ink spans most of the line when it was shortened
+      const titleCols = [...inkedColumns(img, heading.y - 18, heading.y + 4)];
+      assert.ok(Math.max(...titleCols) - MARGIN <= max && Math.max(...titleCols) - MARGIN >= heading.width - 2);
+    }
+  });
+
+  test('the title of a class without a name is its index; text is escaped for SVG', () => {
+    const { layout } = renderExplanation({ ...rampFigure(28, 28, 'a <b> & "c"'), titleSuffix: '' });
+    assert.equal(layout.texts[0]!.text, 'a <b> & "c"');
+    assert.match(layout.svg, /a &#60;b&#62; &#38; &#34;c&#34;/);
+  });
+
+  test('a box (robustness window) is outlined on both panels', () => {
+    const fig = rampFigure(28, 28);
+    const plain = renderExplanation(fig);
+    const boxed = renderExplanation({ ...fig, box: { x: 4, y: 6, width: 10, height: 8, note: 'box: worst window' } });
+    const a = PNG.sync.read(Buffer.from(plain.png));
+    const b = PNG.sync.read(Buffer.from(boxed.png));
+    assert.equal(a.width, b.width);
+    assert.ok(b.height > a.height, 'one more caption line');
+    const z = plain.layout.zoom;
+    for (const panel of [boxed.layout.panels.image, boxed.layout.panels.overlay]) {
+      // the top edge of the box, 2 px of ink inside
+      assert.deepEqual(pixel(b, panel.x + (4 + 5) * z, panel.y + 6 * z), [20, 20, 20]);
+      assert.deepEqual(pixel(b, panel.x + (4 + 5) * z, panel.y + 6 * z + 1), [20, 20, 20]);
+      assert.notDeepEqual(pixel(b, panel.x + (4 + 5) * z, panel.y + 6 * z + 2), [20, 20, 20]);
+    }
   });
 });

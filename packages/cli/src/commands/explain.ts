@@ -23,7 +23,6 @@ import { checkWritable, readInput, writeFileAtomic } from '../files.js';
 import { decodeImageFile } from '../image/decode.js';
 import type { DecodedImage } from '../image/decode.js';
 import { pixelTensor, resizePixels, shortSideSize } from '../image/resize.js';
-import { renderExplanationPng } from '../render/explanation-png.js';
 import { wrap } from '../terminal.js';
 
 /** Backends that run under Node. */
@@ -166,7 +165,7 @@ export const explainCommand: Command = {
           }
           if (values.png !== undefined) {
             const rgb = await pixels.data();
-            await writeFileAtomic(values.png, figure(net, evidence, classIndex, rgb, heatmap, certificate));
+            await writeFileAtomic(values.png, await figure(net, evidence, classIndex, rgb, heatmap, certificate));
             progress.note(`wrote ${values.png}`);
           }
         } finally {
@@ -215,31 +214,42 @@ function table(top: readonly ClassScore[]): string {
   );
 }
 
-function figure(
+async function figure(
   net: BagNet,
   evidence: EvidenceMap,
   classIndex: number,
   rgb: ArrayLike<number>,
   heatmap: HeatmapJson | undefined,
   certificate: PatchRobustness | undefined,
-): Uint8Array {
+): Promise<Uint8Array> {
+  // Loaded on demand: the rasteriser and its fonts cost start-up time that only --png needs.
+  const { renderExplanationPng } = await import('../render/explanation-png.js');
   const { imageHeight: height, imageWidth: width, rows, cols } = evidence.geometry;
   const label = net.labels[classIndex]!;
-  const logit = evidence.logits[classIndex]!;
   const p = evidence.probabilities[classIndex]!;
   const q = net.receptiveField;
+  const classEvidence = evidence.classEvidence(classIndex);
+  const split = classEvidence.split;
+  const signed = (v: number) => `${v < 0 ? '\u2212' : '+'}${Math.abs(v).toFixed(2)}`;
   return renderExplanationPng({
     rgb,
     width,
     height,
     values: heatmap?.data ?? patchEvidencePerPixel(evidence, classIndex),
     // The scale of the map as computed (cells, or the dense map), as <bagnet-heatmap> draws it.
-    clip: heatmap?.clip ?? evidence.classEvidence(classIndex).clip(),
-    title: `${label === `class ${classIndex}` ? label : `${label} (class ${classIndex})`}: logit ${logit.toFixed(2)}, p ${p.toFixed(3)}`,
+    clip: heatmap?.clip ?? classEvidence.clip(),
+    title: printable(label),
+    titleSuffix: label === `class ${classIndex}` ? '' : ` (class ${classIndex})`,
+    facts: [
+      `logit ${split.logit.toFixed(2)} = bias ${signed(split.bias)}`,
+      `for ${signed(split.positive)} (${split.positiveCount} patches)`,
+      `against ${signed(split.negative)} (${split.negativeCount} patches)`,
+      `probability ${p.toFixed(3)}`,
+    ],
     subtitle:
       heatmap === undefined
-        ? `BagNet-${q} patch evidence: ${cols}x${rows} patches of ${q}x${q} px every ${net.stride} px`
-        : `BagNet-${q} dense heatmap: logit of the ${q}x${q} patch centred on each pixel`,
+        ? `BagNet-${q} patch evidence: ${cols}\u00d7${rows} patches of ${q}\u00d7${q} px every ${net.stride} px`
+        : `BagNet-${q} dense heatmap: logit of the ${q}\u00d7${q} patch centred on each pixel`,
     quantity: heatmap === undefined ? 'patch logit' : 'logit of the centred patch',
     ...(certificate && {
       box: {
@@ -247,7 +257,7 @@ function figure(
         note:
           `box: worst window for a ${certificate.patchPx} px patch (${certificate.method}): ` +
           `${certificate.certified ? 'certified' : 'NOT certified'}, margin ${certificate.margin.toFixed(3)} ` +
-          `vs '${net.labels[certificate.worstWindow.rivalClass]}'`,
+          `vs '${printable(net.labels[certificate.worstWindow.rivalClass]!)}'`,
       },
     }),
   });
