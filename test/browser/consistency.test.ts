@@ -69,6 +69,16 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(el.summary).to.contain(
         `row ${first!.row + 1}, column ${first!.col + 1} (${formatEvidence(first!.logit)})`,
       );
+      // "For" and "against" in the summary are core's, by contribution: the patches <evidence-bar> counts.
+      const named = (side: 'for' | 'against') =>
+        core
+          .strongest(3, side)
+          .map((p) => `row ${p.row + 1}, column ${p.col + 1} (${formatEvidence(p.logit)})`)
+          .join('; ');
+      expect(el.summary).to.contain(`Strongest evidence for it: ${named('for')}. `);
+      expect(el.summary).to.contain(`Strongest against: ${named('against')}.`);
+      for (const p of core.strongest(3, 'for'))
+        expect(core.patch(p.row, p.col).rank).to.be.at.most(core.split.positiveCount);
       // A selected cell reports core's logit and contribution exactly.
       const cell = core.patch(evidence.geometry.rows - 1, 0);
       el.selectedCell = { row: cell.row, col: cell.col };

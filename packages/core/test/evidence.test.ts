@@ -145,6 +145,28 @@ describe('ClassEvidence', () => {
     assert.deepEqual(c.clip(100).domain, [-5, 5]);
   });
 
+  it('names the patches for and against by the sign of their contribution, as the split counts them', () => {
+    const c = evidence().classEvidence(0);
+    const cells = (ps: { row: number; col: number }[]) => ps.map((p) => p.row * 3 + p.col);
+    assert.deepEqual(cells(c.strongest(9, 'for')), [4, 1, 5, 0]);
+    assert.deepEqual(cells(c.strongest(9, 'against')), [8, 2, 3, 7]);
+    assert.equal(c.strongest(9, 'for').length, c.split.positiveCount);
+    assert.equal(c.strongest(9, 'against').length, c.split.negativeCount);
+    assert.deepEqual(cells(c.strongest(2, 'for')), [4, 1]);
+    // Bias 2.5: the patch of logit 2 is above zero but lowers the class logit, so it is against.
+    const high = new EvidenceMap({
+      logitMap: Float32Array.from(values),
+      geometry,
+      labels: ['x'],
+      bias: Float32Array.of(2.5),
+    }).classEvidence(0);
+    assert.deepEqual(cells(high.strongest(9, 'for')), [4, 1, 5]);
+    assert.ok(cells(high.strongest(9, 'against')).includes(0));
+    assert.equal(high.strongest(9, 'against').length, high.split.negativeCount);
+    assert.throws(() => c.strongest(3, 'most' as 'for'), BagNetInputError);
+    assert.deepEqual(cells(c.strongest(1, 'for')), [4]);
+  });
+
   it('refuses a bad class, then answers a good one', () => {
     const e = evidence();
     assert.equal(e.hasClass(0.5), false);

@@ -239,6 +239,20 @@ export class ClassEvidence {
     return Array.from(ranked, (cell, r) => this.#patch(cell, r + 1));
   }
 
+  /**
+   * Up to `k` patches that speak **for** the class (contribution > 0, strongest first) or
+   * **against** it (contribution < 0, strongest first): the sign rule of {@link split}, so a view
+   * that names the patches for a class names the ones the split counts. A patch whose logit is
+   * above 0 but below the head bias lowers the class logit, so it is against, not for.
+   */
+  strongest(k: number, side: 'for' | 'against'): PatchEvidence[] {
+    if (side !== 'for' && side !== 'against') {
+      throw new BagNetInputError(`strongest side must be 'for' or 'against', got ${JSON.stringify(side)}.`);
+    }
+    const patches = this.top(k, side === 'for' ? 'most' : 'least');
+    return patches.filter((p) => (side === 'for' ? p.contribution > 0 : p.contribution < 0));
+  }
+
   /** The `k` first cells of the `most` or `least` order, by insertion into a short sorted list. */
   #strongest(k: number, order: 'most' | 'least'): Uint32Array {
     const c = this.values;

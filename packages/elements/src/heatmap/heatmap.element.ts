@@ -262,8 +262,8 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     const label = evidence.labels[classIndex] ?? `class ${classIndex}`;
     const where = (p: PatchEvidence) => `row ${p.row + 1}, column ${p.col + 1} (${formatEvidence(p.logit)})`;
     const classEvidence = evidence.classEvidence(classIndex);
-    const most = classEvidence.top(3, 'most').filter((p) => p.logit > 0);
-    const least = classEvidence.top(3, 'least').filter((p) => p.logit < 0);
+    const most = classEvidence.strongest(3, 'for');
+    const least = classEvidence.strongest(3, 'against');
     return (
       `Evidence map for “${label}” (class ${classIndex}, logit ${formatEvidence(evidence.logits[classIndex]!)}): ` +
       `${g.rows} × ${g.cols} patches of ${g.receptiveField} × ${g.receptiveField} px. ` +

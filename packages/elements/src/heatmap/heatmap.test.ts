@@ -330,6 +330,32 @@ describe('<bagnet-heatmap> with a known evidence map', () => {
     );
   });
 
+  it('calls a patch "for" by its contribution, as <evidence-bar> counts it, not by the sign of its logit', async () => {
+    // Bias 2.5: the patches of logit +2 raise their map value above zero but lower the class logit.
+    const logitMap = new Float32Array(16);
+    CLASS0.forEach((v, i) => (logitMap[i] = v));
+    const el = await fixture<BagNetHeatmapElement>(html`<bagnet-heatmap class-index="0"></bagnet-heatmap>`);
+    const map = new EvidenceMap({
+      logitMap,
+      geometry: new PatchGeometry(9, 8, 33, 33, 4, 4),
+      labels: ['for'],
+      bias: Float32Array.of(2.5),
+    });
+    el.evidence = map;
+    await settle(el);
+    const label = $(el, '[part="figure"]').getAttribute('aria-label')!;
+    expect(label).to.contain('Strongest evidence for it: row 1, column 1 (+4); row 2, column 4 (+3). ');
+    expect(label).to.contain('Strongest against: row 2, column 1 (\u22124);');
+    const split = map.classEvidence(0).split;
+    expect([split.positiveCount, split.negativeCount]).to.deep.equal([2, 14]);
+    // The same element with the known map (bias 0.25) still names three patches for.
+    el.evidence = knownMap();
+    await settle(el);
+    expect($(el, '[part="figure"]').getAttribute('aria-label')).to.contain(
+      '(+4); row 2, column 4 (+3); row 1, column 2 (+2)',
+    );
+  });
+
   it('passes axe, with data and empty', async () => {
     const el = await knownHeatmap('class-index=0 outline');
     await expect(el).to.be.accessible();
