@@ -96,19 +96,15 @@ export { createBagNetMetadata, IMAGENET_NORMALIZATION, METADATA_VERSION, parseBa
 export type { BagNetMetadata, BagNetMetadataOptions, Normalization, Provenance } from './metadata.js';
 export { MAX_IMAGE_PIXELS, normalizePixels, readPixels } from './preprocess.js';
 export type { BagNetImageInput, RawImage } from './preprocess.js';
-export { DENSE_STRIDES, DenseEvidence, densePadding } from './dense-evidence.js';
-export type { DenseEvidenceData, DenseStride } from './dense-evidence.js';
-export {
-  DEFAULT_DENSE_MEMORY_BUDGET,
-  DEFAULT_YIELD_INTERVAL_MS,
-  denseEvidence,
-  denseEvidenceLevels,
-  denseEvidenceMacs,
-} from './dense.js';
-export type { DenseEvidenceCallbackOptions, DenseEvidenceOptions, DenseProgress } from './dense.js';
-export { DEFAULT_PATCH_BATCH, patchwiseEvidence, patchwiseEvidenceMacs } from './patchwise.js';
-export type { PatchwiseOptions, PatchwiseProgress } from './patchwise.js';
-export { TimeSlicer, yieldToEventLoop } from './scheduling.js';
+export { DENSE_STRIDES, DenseEvidence, densePadding } from './dense/dense-evidence.js';
+export type { DenseEvidenceData, DenseStride } from './dense/dense-evidence.js';
+export { denseEvidence, denseEvidenceLevels } from './dense/dense.js';
+export { DEFAULT_DENSE_MEMORY_BUDGET } from './dense/options.js';
+export type { DenseEvidenceCallbackOptions, DenseEvidenceOptions, DenseProgress } from './dense/options.js';
+export { denseEvidenceMacs } from './dense/plan.js';
+export { DEFAULT_PATCH_BATCH, patchwiseEvidence, patchwiseEvidenceMacs } from './dense/patchwise.js';
+export type { PatchwiseOptions, PatchwiseProgress } from './dense/patchwise.js';
+export { DEFAULT_YIELD_INTERVAL_MS, TimeSlicer, yieldToEventLoop } from './scheduling.js';
 export { bagnetClassifier, modelClassifier, readAnalysisImage } from './analyses/classifier.js';
 export type { AnalysisImage, AnalysisOptions, AnalysisProgress, ImageClassifier } from './analyses/classifier.js';
 export { DEFAULT_FILL, occlude } from './analyses/occlusion.js';

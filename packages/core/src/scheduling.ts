@@ -5,7 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-function now(): number {
+/**
+ * Default interval, in ms, after which long work yields to the event loop (`yieldIntervalMs` of
+ * dense evidence, patch-wise evidence and the analyses).
+ */
+export const DEFAULT_YIELD_INTERVAL_MS = 30;
+
+/** A monotonic clock in ms where there is one (`performance.now()`), else `Date.now()`. */
+export function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 

@@ -9,9 +9,8 @@ import type { Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 
 import type { BagNet } from '../bagnet.js';
 import type { BagNetImageInput } from '../preprocess.js';
-import { DEFAULT_YIELD_INTERVAL_MS } from '../dense.js';
 import { BagNetInputError, throwIfAborted } from '../errors.js';
-import { TimeSlicer } from '../scheduling.js';
+import { DEFAULT_YIELD_INTERVAL_MS, TimeSlicer } from '../scheduling.js';
 
 /**
  * A synchronous tensor function: a batch of images [N, H, W, C] → logits [N, classes]. It must not

@@ -8,11 +8,10 @@
  */
 import type { PatchRect } from '../architecture.js';
 import type { BagNet } from '../bagnet.js';
-import { DEFAULT_YIELD_INTERVAL_MS } from '../dense.js';
 import { BagNetInputError, throwIfAborted } from '../errors.js';
 import type { EvidenceMap } from '../evidence-map.js';
 import type { BagNetImageInput } from '../preprocess.js';
-import { TimeSlicer } from '../scheduling.js';
+import { DEFAULT_YIELD_INTERVAL_MS, TimeSlicer } from '../scheduling.js';
 import { positiveInteger } from './classifier.js';
 
 /** What ranks a patch: its logit, then (for ties) its position in the stream. */

@@ -10,8 +10,8 @@
  * the patch centred on (y, x). Zero in normalised space is the dataset's mean colour. A map at
  * stride s holds the pixels (s·i, s·j) only.
  */
-import type { BagNet } from './bagnet.js';
-import { BagNetInputError } from './errors.js';
+import type { BagNet } from '../bagnet.js';
+import { BagNetInputError } from '../errors.js';
 
 /** Pixel spacing of a dense map's samples: 8 is one sample per evidence-map cell, 1 every pixel. */
 export type DenseStride = 8 | 4 | 2 | 1;

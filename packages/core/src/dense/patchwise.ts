@@ -9,16 +9,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor2D } from '@tensorflow/tfjs-core';
 
-import type { BagNetArchitecture, PatchRect } from './architecture.js';
-import { receptiveFieldOf } from './architecture.js';
-import type { BagNet } from './bagnet.js';
-import { forwardMacs } from './cost.js';
-import { DEFAULT_YIELD_INTERVAL_MS } from './dense.js';
+import type { BagNetArchitecture, PatchRect } from '../architecture.js';
+import { receptiveFieldOf } from '../architecture.js';
+import type { BagNet } from '../bagnet.js';
+import { forwardMacs } from '../cost.js';
 import { checkDenseRequest, DenseEvidence, densePadding } from './dense-evidence.js';
 import type { DenseStride } from './dense-evidence.js';
-import { BagNetInputError, throwIfAborted } from './errors.js';
-import type { BagNetImageInput } from './preprocess.js';
-import { TimeSlicer } from './scheduling.js';
+import { BagNetInputError, throwIfAborted } from '../errors.js';
+import type { BagNetImageInput } from '../preprocess.js';
+import { DEFAULT_YIELD_INTERVAL_MS, TimeSlicer } from '../scheduling.js';
 
 /** Default {@link PatchwiseOptions.batchSize}. */
 export const DEFAULT_PATCH_BATCH = 256;
