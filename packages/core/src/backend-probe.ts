@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import type { BackendName } from './backend.js';
+import type { BackendName } from './backend-name.js';
 
 /** One backend's probe result. */
 export interface BackendProbe {

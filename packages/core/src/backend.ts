@@ -4,17 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import { BACKEND_NAMES, BACKENDS } from './backend-name.js';
+import type { BackendName } from './backend-name.js';
 import { probeActiveBackend, probeMs, probeRatio } from './backend-probe.js';
 import type { BackendProbe } from './backend-probe.js';
 import { BagNetBackendError } from './errors.js';
 import { currentWebGLRenderer, currentWebGPURenderer } from './gpu-renderer.js';
 import type { GpuRenderer } from './gpu-renderer.js';
-
-/** The backends BagNets run on. */
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-
-/** All backend names, GPU first (the default candidates of {@link pickBestBackend}, in order). */
-export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 /** Options for backend initialisation. */
 export interface BackendOptions {
@@ -46,14 +42,6 @@ const BACKEND_HINTS: Partial<Record<BackendName, string>> = {
   webgl: ' (no WebGL context)',
   // A Content-Security-Policy blocks WebAssembly unless its script-src allows 'wasm-unsafe-eval'.
   wasm: " (WebAssembly could not start; under a Content-Security-Policy, script-src needs 'wasm-unsafe-eval')",
-};
-
-/** Human names of the backends, for messages. */
-export const BACKEND_NAMES: Readonly<Record<BackendName, string>> = {
-  webgpu: 'WebGPU',
-  webgl: 'WebGL',
-  wasm: 'WASM',
-  cpu: 'CPU',
 };
 
 /** The tfjs-backend-wasm module once it is loaded (its thread count is read from it). */

@@ -19,9 +19,9 @@ export type {
   PatchRect,
   StandardReceptiveField,
 } from './architecture.js';
+export { BACKEND_NAMES, BACKENDS } from './backend-name.js';
+export type { BackendName } from './backend-name.js';
 export {
-  BACKEND_NAMES,
-  BACKENDS,
   forgetBackendChoice,
   isCrossOriginIsolated,
   isWebGLContextLost,
@@ -35,7 +35,6 @@ export {
 export type {
   BackendChoice,
   BackendChoiceCode,
-  BackendName,
   BackendOptions,
   BackendSkipCode,
   PickBackendOptions,
@@ -146,14 +145,19 @@ export {
   trainBagNet,
 } from './training/train.js';
 export type {
-  EpochMetrics,
   LabelledImage,
   LabelledImages,
   TrainingDefaults,
   TrainingOptions,
   TrainingResult,
 } from './training/options.js';
-export type { EpochProgress, PrepareProgress, StepProgress, TrainingProgress } from './training/progress.js';
+export type {
+  EpochMetrics,
+  EpochProgress,
+  PrepareProgress,
+  StepProgress,
+  TrainingProgress,
+} from './training/progress.js';
 export {
   cellWindow,
   CLIPPED_BAGNET_TANH,

@@ -21,7 +21,6 @@ import type { BagNetImageInput } from '../preprocess.js';
 import { TimeSlicer } from '../scheduling.js';
 import { resolveTrainingOptions } from './options.js';
 import type {
-  EpochMetrics,
   LabelledImages,
   ResolvedTrainingOptions,
   TrainingDefaults,
@@ -29,6 +28,7 @@ import type {
   TrainingResult,
 } from './options.js';
 import { TrainingClock } from './progress.js';
+import type { EpochMetrics } from './progress.js';
 import { readExamples } from './read-examples.js';
 import { epochBatches, heldOutSplit } from './split.js';
 import type { HeldOutSplit } from './split.js';

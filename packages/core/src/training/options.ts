@@ -5,7 +5,7 @@
 import type { BagNet } from '../bagnet.js';
 import { BagNetInputError } from '../errors.js';
 import type { BagNetImageInput } from '../preprocess.js';
-import type { TrainingProgress } from './progress.js';
+import type { EpochMetrics, TrainingProgress } from './progress.js';
 
 /** One training example: an image and the index of its class in `options.labels`. */
 export interface LabelledImage {
@@ -50,26 +50,6 @@ export interface TrainingOptions {
   readonly yieldIntervalMs?: number;
   /** Appended to the new model's provenance notes (e.g. where the images came from). */
   readonly notes?: string;
-}
-
-/** Loss and accuracy of one epoch. */
-export interface EpochMetrics {
-  /** 1-based. */
-  readonly epoch: number;
-  /**
-   * Mean softmax cross-entropy on the training examples (without the L2 penalty).
-   * `fineTuneHead`: of the head at the end of the epoch; `trainBagNet`: the mean over the epoch's
-   * gradient steps, as Keras reports it (the network changes during the epoch).
-   */
-  readonly loss: number;
-  /** Fraction of training examples classified correctly (measured as `loss`). */
-  readonly accuracy: number;
-  /** Mean cross-entropy on the held-out examples at the end of the epoch; absent without any. */
-  readonly valLoss?: number;
-  /** Held-out accuracy at the end of the epoch; absent without held-out examples. */
-  readonly valAccuracy?: number;
-  /** Wall-clock seconds the epoch took. */
-  readonly seconds: number;
 }
 
 /** What {@link fineTuneHead} and {@link trainBagNet} return. */

@@ -2,7 +2,7 @@
  * What training reports while it runs: examples read, gradient steps, finished epochs, each with
  * an estimate of the time left.
  */
-import type { EpochMetrics } from './options.js';
+import { now } from '../scheduling.js';
 
 /** Examples read so far (for the head: also run through the backbone and pooled). */
 export interface PrepareProgress {
@@ -26,6 +26,26 @@ export interface StepProgress {
   readonly etaSeconds: number;
 }
 
+/** Loss and accuracy of one epoch. */
+export interface EpochMetrics {
+  /** 1-based. */
+  readonly epoch: number;
+  /**
+   * Mean softmax cross-entropy on the training examples (without the L2 penalty).
+   * `fineTuneHead`: of the head at the end of the epoch; `trainBagNet`: the mean over the epoch's
+   * gradient steps, as Keras reports it (the network changes during the epoch).
+   */
+  readonly loss: number;
+  /** Fraction of training examples classified correctly (measured as `loss`). */
+  readonly accuracy: number;
+  /** Mean cross-entropy on the held-out examples at the end of the epoch; absent without any. */
+  readonly valLoss?: number;
+  /** Held-out accuracy at the end of the epoch; absent without held-out examples. */
+  readonly valAccuracy?: number;
+  /** Wall-clock seconds the epoch took. */
+  readonly seconds: number;
+}
+
 /** One epoch done, with its metrics. */
 export interface EpochProgress extends EpochMetrics {
   readonly phase: 'epoch';
@@ -36,10 +56,6 @@ export interface EpochProgress extends EpochMetrics {
 
 /** The progress reports of {@link fineTuneHead} and {@link trainBagNet}, told apart by `phase`. */
 export type TrainingProgress = PrepareProgress | StepProgress | EpochProgress;
-
-function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}
 
 /** Estimates the time left from the average time per unit of work done so far. */
 export class TrainingClock {
