@@ -35,19 +35,11 @@ import {
   patchwiseEvidenceMacs,
   useBackend,
 } from '@bagnet-vis/core';
-import type { RawImage, StandardReceptiveField } from '@bagnet-vis/core';
+import type { StandardReceptiveField } from '@bagnet-vis/core';
+
+import { seededImage } from '../helpers/images.js';
 
 const giga = 1e9;
-
-function randomImage(size: number, seed = 1): RawImage {
-  const data = new Uint8Array(size * size * 3);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return { data, width: size, height: size };
-}
 
 /** Wall and process CPU seconds of `fn`. */
 interface Timing {
@@ -131,7 +123,7 @@ function table(rows: string[][]): string {
 async function smallModelSteps(size: number): Promise<string> {
   const net = BagNet.create(bagnetArchitecture({ q: 33, widthScale: 0.125, blocks: [1, 1, 1, 1], numClasses: 10 }));
   try {
-    const img = randomImage(size, 3);
+    const img = seededImage(size, size, 3);
     await denseEvidence(net, img, { classes: [0] }); // warm-up
     const steps: number[] = [];
     let last = 0;
@@ -216,7 +208,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const arch = bagnetArchitecture({ q });
     const net = BagNet.create(arch, { seed: 0 });
     try {
-      const img = randomImage(size, q);
+      const img = seededImage(size, size, q);
       const denseMacs = denseEvidenceMacs(arch, size, size, { classes: 1 });
       const limit = (size * size * forwardMacs(arch, q, q, 1)) / denseMacs;
       const dense = await timed(() => denseEvidence(net, img, { classes: [0] }));

@@ -17,6 +17,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { bagnetArchitecture, EvidenceMap, PatchGeometry, patchRobustness, useBackend } from '@bagnet-vis/core';
 import type { BackendName, PatchRobustnessOptions } from '@bagnet-vis/core';
 
+import { seededUniform } from '../helpers/images.js';
+
 const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'wasm' },
@@ -32,12 +34,7 @@ const patchPx = Number(values.patch);
 await useBackend(values.backend as BackendName);
 const geometry = PatchGeometry.of(bagnetArchitecture({ q: 33 }), 224, 224);
 const classes = 1000;
-const map = new Float32Array(geometry.size * classes);
-let seed = 17;
-for (let i = 0; i < map.length; i++) {
-  seed = (seed * 1103515245 + 12345) >>> 0;
-  map[i] = (seed / 2 ** 32) * 20 - 10;
-}
+const map = seededUniform(geometry.size * classes, -10, 10, 17);
 const evidence = new EvidenceMap({
   logitMap: map,
   geometry,

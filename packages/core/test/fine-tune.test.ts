@@ -33,6 +33,7 @@ import {
 import type { LabelledImage, RawImage, TrainingProgress, TrainingResult } from '@bagnet-vis/core';
 import { loadBagNetFromDisk, saveBagNetToDisk } from '@bagnet-vis/core/node';
 
+import { seededStripes as stripes } from '../../../test/helpers/images.js';
 import { noLeaks } from '../../../test/helpers/leaks.js';
 
 const MODELS = fileURLToPath(new URL('../../models/', import.meta.url));
@@ -334,21 +335,6 @@ describe('fineTuneHead (WASM backend, default model)', () => {
     });
   });
 });
-
-/** 20×20 stripes, horizontal or vertical, with a phase and noise from `seed`. */
-function stripes(vertical: boolean, seed: number): RawImage {
-  const size = 20;
-  const data = new Uint8Array(size * size * 3);
-  let s = seed;
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      s = (s * 1103515245 + 12345) >>> 0;
-      const on = (((vertical ? x : y) + (seed % 4)) >> 1) % 2 === 0;
-      data.fill((on ? 200 : 50) + ((s >>> 24) % 40) - 20, (y * size + x) * 3, (y * size + x + 1) * 3);
-    }
-  }
-  return { data, width: size, height: size };
-}
 
 describe('trainBagNet (CPU backend, tiny model)', () => {
   const arch = bagnetArchitecture({ q: 9, widthScale: 0.03125, blocks: [1, 1, 1, 1], numClasses: 2 });

@@ -23,6 +23,8 @@ import {
 } from '@bagnet-vis/core';
 import type { MinedPatchesFile, ShardSpec } from '@bagnet-vis/core';
 
+import { seededStates } from '../../../test/helpers/images.js';
+
 const IMAGES = 41;
 const CLASSES = 3;
 const LABELS = ['a', 'b', 'c'];
@@ -32,11 +34,8 @@ function map(i: number): EvidenceMap {
   const rows = 5;
   const cols = 4;
   const logitMap = new Float32Array(rows * cols * CLASSES);
-  let s = 1000 + i * 7919;
-  for (let j = 0; j < logitMap.length; j++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    logitMap[j] = ((s >>> 24) % 9) * 0.5 - 2;
-  }
+  const next = seededStates(1000 + i * 7919);
+  for (let j = 0; j < logitMap.length; j++) logitMap[j] = ((next() >>> 24) % 9) * 0.5 - 2;
   return new EvidenceMap({
     logitMap,
     geometry: new PatchGeometry(9, 8, 9 + 8 * (rows - 1), 9 + 8 * (cols - 1), rows, cols),

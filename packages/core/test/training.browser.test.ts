@@ -16,20 +16,7 @@ import {
 } from '@bagnet-vis/core';
 import type { RawImage } from '@bagnet-vis/core';
 
-/** 20×20 stripes, horizontal or vertical, with a phase and noise from `seed`. */
-function stripes(vertical: boolean, seed: number): RawImage {
-  const size = 20;
-  const data = new Uint8Array(size * size * 3);
-  let s = seed;
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      s = (s * 1103515245 + 12345) >>> 0;
-      const on = (((vertical ? x : y) + (seed % 4)) >> 1) % 2 === 0;
-      data.fill((on ? 200 : 50) + ((s >>> 24) % 40) - 20, (y * size + x) * 3, (y * size + x + 1) * 3);
-    }
-  }
-  return { data, width: size, height: size };
-}
+import { seededStripes as stripes } from '../../../test/helpers/images.js';
 
 for (const backend of ['webgl', 'webgpu'] as const) {
   describe(`training on ${backend}`, () => {

@@ -1,4 +1,5 @@
 /** Test images: deterministic pixel patterns as canvases, blob URLs and RGB bytes. */
+import { seededStates } from '../../../test/helpers/images.js';
 
 /** A w × h canvas with a seeded colour pattern. */
 export function patternCanvas(width: number, height: number, seed = 1): HTMLCanvasElement {
@@ -7,9 +8,9 @@ export function patternCanvas(width: number, height: number, seed = 1): HTMLCanv
   canvas.height = height;
   const ctx = canvas.getContext('2d')!;
   const img = ctx.createImageData(width, height);
-  let s = seed;
+  const next = seededStates(seed);
   for (let i = 0; i < width * height; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
+    const s = next();
     const x = i % width;
     const y = Math.floor(i / width);
     img.data[i * 4] = (x * 5 + (s >>> 26)) & 255;

@@ -16,17 +16,13 @@ import type { BagNetHeatmapElement } from './heatmap.element.js';
 import { paintEvidence } from './evidence-painter.js';
 import { colormap } from '../shared/colormap.js';
 import { patternCanvas } from '../../test/images.js';
+import { seededUniform } from '../../../../test/helpers/images.js';
 
 const SIZE = 224;
 const CLASSES = 10;
 
 function denseLikeMap(): EvidenceMap {
-  const logitMap = new Float32Array(SIZE * SIZE * CLASSES);
-  let s = 7;
-  for (let i = 0; i < logitMap.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    logitMap[i] = (s / 2 ** 32 - 0.5) * 6;
-  }
+  const logitMap = seededUniform(SIZE * SIZE * CLASSES, -3, 3, 7);
   return new EvidenceMap({
     logitMap,
     geometry: new PatchGeometry(1, 1, SIZE, SIZE, SIZE, SIZE),
