@@ -7,12 +7,12 @@
  */
 import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
-import { build } from 'esbuild';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { CHROMIUM_FLAGS, chromiumPath, NODE_ONLY_EXTERNALS, SWIFTSHADER_FLAGS } from './scripts/chromium.mjs';
+import { bundleForBrowser } from './scripts/browser-bundle.mjs';
+import { CHROMIUM_FLAGS, chromiumPath, SWIFTSHADER_FLAGS } from './scripts/chromium.mjs';
 import { summaryOnceReporter } from './scripts/test-report/wtr-summary.mjs';
 
 /** In a terminal the live progress bar; in a log (CI) no progress bar, one summary at the end. */
@@ -23,18 +23,11 @@ const esbuildBundle = {
   name: 'esbuild-bundle-tests',
   async serve(context) {
     if (!context.path.endsWith('.test.ts')) return undefined;
-    const result = await build({
+    const result = await bundleForBrowser({
       entryPoints: [join(process.cwd(), decodeURIComponent(context.path))],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      conditions: ['source'],
       sourcemap: 'inline',
       logLevel: 'silent',
       define: { 'process.env.NODE_ENV': '"test"' },
-      external: [...NODE_ONLY_EXTERNALS],
     });
     return { body: result.outputFiles[0]?.text ?? '', type: 'js' };
   },

@@ -4,5 +4,3 @@ export function chromiumPath(): string;
 export const CHROMIUM_FLAGS: readonly string[];
 /** Extra flags that give WebGL and WebGPU a software (SwiftShader) adapter. */
 export const SWIFTSHADER_FLAGS: readonly string[];
-/** Node built-ins left external in browser bundles of tfjs code. */
-export const NODE_ONLY_EXTERNALS: readonly string[];

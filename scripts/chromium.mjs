@@ -26,22 +26,6 @@ export const SWIFTSHADER_FLAGS = [
   '--enable-unsafe-swiftshader',
 ];
 
-/**
- * Node built-ins that tfjs-core's Node-only code paths reference; browser bundles (esbuild) leave
- * them external because the browser never runs those paths.
- */
-export const NODE_ONLY_EXTERNALS = [
-  'fs',
-  'path',
-  'crypto',
-  'worker_threads',
-  'perf_hooks',
-  'os',
-  'util',
-  'node-fetch',
-  'string_decoder',
-];
-
 export function chromiumPath() {
   const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
   const found = candidates.find((p) => p && existsSync(p));

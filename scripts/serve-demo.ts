@@ -27,9 +27,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { build } from 'esbuild';
-
-import { NODE_ONLY_EXTERNALS } from './chromium.mjs';
+import { bundleForBrowser } from './browser-bundle.mjs';
 import { CROSS_ORIGIN_ISOLATION_HEADERS } from './isolation.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -85,20 +83,12 @@ export interface DemoServer {
 /** Bundles demos/site/main.ts into memory: URL path (/app/…) → contents. */
 async function bundleSite(): Promise<Map<string, Uint8Array>> {
   const outdir = join(root, '.demo-bundle'); // never written: write: false
-  const result = await build({
+  const result = await bundleForBrowser({
     entryPoints: { main: join(SITE, 'main.ts') },
-    bundle: true,
     splitting: true,
-    write: false,
     outdir,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['source'],
     minify: true,
     sourcemap: 'linked',
-    logLevel: 'warning',
-    external: [...NODE_ONLY_EXTERNALS],
   });
   return new Map(
     result.outputFiles.map((f) => [`/app/${relative(outdir, f.path).split(sep).join('/')}`, f.contents] as const),

@@ -17,9 +17,8 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { build } from 'esbuild';
-
-import { CHROMIUM_FLAGS, chromiumPath, NODE_ONLY_EXTERNALS } from '../../scripts/chromium.mjs';
+import { bundleForBrowser } from '../../scripts/browser-bundle.mjs';
+import { CHROMIUM_FLAGS, chromiumPath } from '../../scripts/chromium.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,18 +41,10 @@ const TYPES: Record<string, string> = {
 
 /** The page's files: `index.html` and `main.js` (main.ts bundled with tfjs, tfjs-vis and lit). */
 export async function buildTfjsVisDashboard(): Promise<{ 'index.html': string; 'main.js': string }> {
-  const bundle = await build({
+  const bundle = await bundleForBrowser({
     entryPoints: [join(here, 'main.ts')],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['source'],
     minify: true,
-    logLevel: 'warning',
     define: { 'process.env.NODE_ENV': '"production"' },
-    external: [...NODE_ONLY_EXTERNALS],
   });
   return { 'index.html': await readFile(join(here, 'index.html'), 'utf8'), 'main.js': bundle.outputFiles[0]!.text };
 }

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { build } from 'esbuild';
 import puppeteer from 'puppeteer-core';
 
-import { CHROMIUM_FLAGS, chromiumPath, NODE_ONLY_EXTERNALS, SWIFTSHADER_FLAGS } from '../../scripts/chromium.mjs';
+import { bundleForBrowser } from '../../scripts/browser-bundle.mjs';
+import { CHROMIUM_FLAGS, chromiumPath, SWIFTSHADER_FLAGS } from '../../scripts/chromium.mjs';
 import { CROSS_ORIGIN_ISOLATION_HEADERS } from '../../scripts/isolation.mjs';
 
 export interface BrowserForwardResult {
@@ -79,15 +79,8 @@ export async function browserForward(
   runs: number,
   onnx?: string,
 ): Promise<BrowserForwardResult[]> {
-  const bundle = await build({
+  const bundle = await bundleForBrowser({
     entryPoints: [fileURLToPath(new URL('./browser-forward.page.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    conditions: ['source'],
-    logLevel: 'warning',
-    external: [...NODE_ONLY_EXTERNALS],
   });
   const js = bundle.outputFiles[0]!.text;
   const server = createServer((req, res) => {

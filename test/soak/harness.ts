@@ -14,14 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { build } from 'esbuild';
 import { PNG } from 'pngjs';
 import puppeteer from 'puppeteer-core';
 import type { Browser, CDPSession, Page } from 'puppeteer-core';
 
 import { BagNet, bagnetArchitecture, serializeBagNet, useBackend } from '@bagnet-vis/core';
 
-import { CHROMIUM_FLAGS, chromiumPath, NODE_ONLY_EXTERNALS, SWIFTSHADER_FLAGS } from '../../scripts/chromium.mjs';
+import { bundleForBrowser } from '../../scripts/browser-bundle.mjs';
+import { CHROMIUM_FLAGS, chromiumPath, SWIFTSHADER_FLAGS } from '../../scripts/chromium.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -78,17 +78,9 @@ export interface PageServer {
 
 /** Serves the soak page; `csp` (if given) goes out as the Content-Security-Policy of every response. */
 export async function startPageServer(options: { csp?: string } = {}): Promise<PageServer> {
-  const result = await build({
+  const result = await bundleForBrowser({
     entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['source'],
-    logLevel: 'warning',
     define: { 'process.env.NODE_ENV': '"production"' },
-    external: [...NODE_ONLY_EXTERNALS],
   });
   const bundle = result.outputFiles[0]!.text;
   const files = new Map<string, string | Uint8Array>([
