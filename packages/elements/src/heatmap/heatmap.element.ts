@@ -1,8 +1,7 @@
 import { html, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
-import { clipPercentileOf, clipScale, denseEvidence } from '@bagnet-vis/core';
+import { clipPercentileOf, clipScale } from '@bagnet-vis/core';
 import type {
-  BagNet,
   BagNetImageInput,
   DenseEvidence,
   EvidenceDomain,
@@ -14,60 +13,27 @@ import type {
 import { colormap, DEFAULT_COLORMAP } from '../shared/colormap.js';
 import type { Colormap } from '../shared/colormap.js';
 import { EvidenceViewElement } from '../shared/evidence-view.js';
-import { dispatchBagNetEvent, dispatchValueEvent, elementError, isAbort } from '../shared/events.js';
+import { dispatchBagNetEvent, dispatchValueEvent, elementError } from '../shared/events.js';
 import type { CellEvidence, CellRef, ElementErrorDetail } from '../shared/events.js';
-import { evidenceWord, formatEvidence, formatNumber } from '../shared/format.js';
+import { evidenceWord, formatEvidence } from '../shared/format.js';
 import { drawImageSource, imageSize } from '../shared/image-source.js';
-import { pinModel } from '../shared/model-cache.js';
 import { patchWindowStyles, renderPatchWindow } from '../shared/patch-window.js';
 import type { PatchWindowMark } from '../shared/patch-window.js';
 import { styleProps } from '../shared/style-props.js';
 import { themeStyles } from '../shared/theme.styles.js';
-import { drawEdges } from './image-edges.js';
-import { EVIDENCE_SIGNS, lutPosition, paintEvidence } from './evidence-painter.js';
+import { DenseMapsController } from './dense-maps.js';
+import type { DenseRequest } from './dense-maps.js';
+import { EVIDENCE_SIGNS, paintEvidence } from './evidence-painter.js';
 import type { EvidenceSign, PaintOptions } from './evidence-painter.js';
+import { canvasBlob, compositeHeatmap, downloadBlob } from './heatmap-export.js';
 import { heatmapStyles } from './heatmap.styles.js';
+import { drawEdges } from './image-edges.js';
+import { paintLegendBar, renderLegend } from './legend.js';
+import { cellGrid, denseGrid } from './overlay-grid.js';
+import type { OverlayGrid } from './overlay-grid.js';
 
 /** `cells`: one value per cell of the evidence grid; `dense`: one value per pixel (progressive). */
 export type HeatmapResolution = 'cells' | 'dense';
-
-/** Numeric tick of the legend. */
-interface LegendTick {
-  readonly value: number;
-  /** Position along the legend bar, 0–100 %. */
-  readonly at: number;
-}
-
-/**
- * What the overlay canvas shows: a grid of values over the image, one canvas pixel each, placed
- * in image pixels (cells: stride-wide tiles centred on their patches; dense: blocks of `step`).
- */
-interface OverlayGrid {
-  readonly values: Float32Array;
-  readonly rows: number;
-  readonly cols: number;
-  /** Top-left of the grid and size of one value's block, in image pixels. */
-  readonly x0: number;
-  readonly y0: number;
-  readonly step: number;
-  readonly imageWidth: number;
-  readonly imageHeight: number;
-}
-
-/** A dense computation for one model, image and class, and the levels it delivered. */
-interface DenseRun {
-  readonly model: BagNet;
-  readonly image: BagNetImageInput;
-  readonly classIndex: number;
-  readonly controller: AbortController;
-  level?: DenseEvidence;
-  /** Share of the work done, 0–1. */
-  fraction: number;
-  error?: ElementErrorDetail;
-}
-
-/** Finished dense maps kept per image, so switching back to a class does not recompute it. */
-const DENSE_CACHE_CLASSES = 4;
 
 /** What the last overlay paint used; a repaint happens only when one of these changes. */
 type PaintKey = readonly [Float32Array | undefined, Colormap, number, EvidenceDomain | undefined, EvidenceSign, number];
@@ -203,10 +169,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
   #limits?: { values: Float32Array; clip: number; domain: EvidenceDomain };
   #imageDraw = Promise.resolve();
   #summary?: { evidence: EvidenceMap; classIndex: number; text: string };
-  #dense?: DenseRun;
-  /** Final dense maps of the current model and image, by class (most recent last). */
-  #denseDone = new Map<number, DenseEvidence>();
-  #denseFor?: readonly [BagNet, BagNetImageInput];
+  readonly #denseMaps = new DenseMapsController(this);
 
   constructor() {
     super();
@@ -279,24 +242,12 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
   async toBlob(type = 'image/png', quality?: number): Promise<Blob> {
     await this.updateComplete;
     await this.#imageDraw;
-    const canvas = this.#composite();
-    return new Promise<Blob>((resolve, reject) =>
-      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('Canvas export failed.'))), type, quality),
-    );
+    return canvasBlob(this.#composite(), type, quality);
   }
 
   /** Downloads the composite PNG (see {@link toBlob}) as `filename`. */
   async download(filename = 'bagnet-heatmap.png'): Promise<void> {
-    const blob = await this.toBlob();
-    const url = URL.createObjectURL(blob);
-    try {
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = filename;
-      a.click();
-    } finally {
-      setTimeout(() => URL.revokeObjectURL(url), 0);
-    }
+    downloadBlob(await this.toBlob(), filename);
   }
 
   // ---------------------------------------------------------------- data
@@ -311,7 +262,8 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
 
   protected override viewErrors(): ElementErrorDetail[] {
     const errors: ElementErrorDetail[] = [];
-    if (this.#dense?.error) errors.push(this.#dense.error);
+    const denseError = this.#denseMaps.run?.error;
+    if (denseError) errors.push(denseError);
     try {
       colormap(this.colormap ?? DEFAULT_COLORMAP);
     } catch (e) {
@@ -523,7 +475,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
       this.#edgesFor = image ?? null;
       void this.#imageDraw.then(() => this.#drawEdges());
     }
-    this.#updateDense();
+    this.#denseMaps.sync(this.#denseRequest());
     this.#paint();
   }
 
@@ -531,10 +483,6 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     super.disconnectedCallback();
     this.#hover = null;
     this.#cursor = null;
-    this.#dense?.controller.abort();
-    this.#dense = undefined;
-    this.#denseDone.clear();
-    this.#denseFor = undefined;
   }
 
   async #drawImage(image: BagNetImageInput | null): Promise<void> {
@@ -586,110 +534,33 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     const pixels = ctx.createImageData(grid.cols, grid.rows);
     paintEvidence(pixels.data, grid.values, options);
     ctx.putImageData(pixels, 0, 0);
-    this.#paintLegend(options);
+    const legend = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.legend-bar');
+    if (legend) paintLegendBar(legend, options);
   }
 
   /** The grid the overlay shows: the latest dense level of the class if any, else the cells. */
   #overlayGrid(): OverlayGrid | undefined {
     const dense = this.#denseShown();
-    if (dense !== undefined && this.data.classIndex !== undefined) {
-      return {
-        values: dense.classMap(this.data.classIndex),
-        rows: dense.rows,
-        cols: dense.cols,
-        x0: 0,
-        y0: 0,
-        step: dense.stride,
-        imageWidth: dense.imageWidth,
-        imageHeight: dense.imageHeight,
-      };
-    }
+    if (dense !== undefined && this.data.classIndex !== undefined) return denseGrid(dense, this.data.classIndex);
     const values = this.#classValues();
     const g = this.#geometry();
-    if (values === undefined || g === undefined) return undefined;
-    const offset = (g.receptiveField - g.stride) / 2;
-    return {
-      values,
-      rows: g.rows,
-      cols: g.cols,
-      x0: offset,
-      y0: offset,
-      step: g.stride,
-      imageWidth: g.imageWidth,
-      imageHeight: g.imageHeight,
-    };
+    return values === undefined || g === undefined ? undefined : cellGrid(values, g);
   }
 
   // ---------------------------------------------------------------- dense maps
 
-  /** The dense level to show for the current model, image and class, if any. */
-  #denseShown(): DenseEvidence | undefined {
+  /** The model, image and class of the dense map wanted (`resolution="dense"`), if any. */
+  #denseRequest(): DenseRequest | undefined {
     if (this.resolution !== 'dense') return undefined;
     const { model, image, classIndex } = this.data;
-    if (model === undefined || image === undefined || classIndex === undefined) return undefined;
-    const run = this.#dense;
-    if (run?.model === model && run.image === image && run.classIndex === classIndex && run.level) return run.level;
-    const same = this.#denseFor?.[0] === model && this.#denseFor[1] === image;
-    return same ? this.#denseDone.get(classIndex) : undefined;
+    return model === undefined || image === undefined || classIndex === undefined
+      ? undefined
+      : { model, image, classIndex };
   }
 
-  /** Starts, keeps or cancels the dense computation to match resolution, model, image and class. */
-  #updateDense(): void {
-    const { model, image, classIndex } = this.data;
-    const wanted =
-      this.resolution === 'dense' && model !== undefined && image !== undefined && classIndex !== undefined;
-    if (!wanted || this.#denseFor?.[0] !== model || this.#denseFor[1] !== image) {
-      this.#denseDone.clear();
-      this.#denseFor = wanted ? [model, image] : undefined;
-    }
-    const run = this.#dense;
-    if (run && (!wanted || run.model !== model || run.image !== image || run.classIndex !== classIndex)) {
-      run.controller.abort(); // a change cancels the computation in progress (latest wins)
-      this.#dense = undefined;
-    }
-    if (!wanted || this.#dense !== undefined || this.#denseDone.has(classIndex)) return;
-    const next: DenseRun = { model, image, classIndex, controller: new AbortController(), fraction: 0 };
-    this.#dense = next;
-    void this.#runDense(next);
-  }
-
-  async #runDense(run: DenseRun): Promise<void> {
-    const { signal } = run.controller;
-    const unpin = pinModel(run.model); // weights stay alive until the run has stopped
-    try {
-      const final = await denseEvidence(run.model, run.image, {
-        classes: [run.classIndex],
-        signal,
-        onProgress: (p) => {
-          run.fraction = p.fraction;
-          if (this.#dense === run) this.requestUpdate();
-        },
-        onLevel: (level) => {
-          if (signal.aborted) return;
-          run.level = level;
-          this.requestUpdate();
-          dispatchBagNetEvent(this, 'bagnet-dense-level', {
-            classIndex: run.classIndex,
-            stride: level.stride,
-            isFinal: level.isFinal,
-          });
-        },
-      });
-      if (signal.aborted) return;
-      this.#denseDone.delete(run.classIndex);
-      this.#denseDone.set(run.classIndex, final);
-      for (const old of this.#denseDone.keys()) {
-        if (this.#denseDone.size <= DENSE_CACHE_CLASSES) break;
-        this.#denseDone.delete(old);
-      }
-    } catch (e) {
-      if (signal.aborted || isAbort(e)) return;
-      run.error = elementError('evidence', e);
-    } finally {
-      unpin();
-      if (this.#dense === run && run.error === undefined) this.#dense = undefined;
-      this.requestUpdate();
-    }
+  /** The dense level to show for the current model, image and class, if any. */
+  #denseShown(): DenseEvidence | undefined {
+    return this.#denseMaps.shown(this.#denseRequest());
   }
 
   #renderDenseState(): TemplateResult | typeof nothing {
@@ -700,114 +571,28 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
         Dense (per-pixel) maps need the model (<code>model-src</code> or <code>.model</code>): showing the cell map.
       </p>`;
     }
-    const run = this.#dense;
-    if (run === undefined || run.error !== undefined) return nothing;
-    const stride = run.level?.stride;
-    return html`<div part="status" class="status" role="status">
-      <progress aria-label="Computing the dense map" max="1" value=${run.fraction}></progress>
-      Dense map${stride !== undefined ? `: ${stride} px detail` : ''} (${Math.round(run.fraction * 100)} %)
-    </div>`;
-  }
-
-  #legendRange(options: PaintOptions): readonly [number, number] {
-    const low = Math.min(options.domain[0], 0);
-    const high = Math.max(options.domain[1], 0);
-    if (options.sign === 'positive') return [0, high];
-    if (options.sign === 'negative') return [low, 0];
-    return options.colormap.kind === 'diverging' ? [low, high] : [options.domain[0], options.domain[1]];
-  }
-
-  #paintLegend(options: PaintOptions): void {
-    const canvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.legend-bar');
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx) return;
-    const [from, to] = this.#legendRange(options);
-    const width = 256;
-    if (canvas.width !== width) canvas.width = width;
-    canvas.height = 1;
-    const img = ctx.createImageData(width, 1);
-    const opts: PaintOptions = { ...options, threshold: 0 };
-    const eps = (to - from) * 1e-6;
-    for (let x = 0; x < width; x++) {
-      let v = from + ((to - from) * x) / (width - 1);
-      if (options.sign === 'positive') v = Math.max(v, eps);
-      if (options.sign === 'negative') v = Math.min(v, -eps);
-      const p = lutPosition(v, opts);
-      if (p !== null) img.data.set(options.colormap.lut.subarray(Math.round(p) * 4, Math.round(p) * 4 + 4), x * 4);
-    }
-    ctx.putImageData(img, 0, 0);
-  }
-
-  #ticks(options: PaintOptions): LegendTick[] {
-    const [from, to] = this.#legendRange(options);
-    const span = to - from;
-    if (!(span > 0)) return [];
-    const values =
-      from < 0 && to > 0 && options.colormap.kind === 'diverging'
-        ? [from, from / 2, 0, to / 2, to]
-        : [from, from + span / 4, from + span / 2, from + (3 * span) / 4, to];
-    // Diverging scales with asymmetric limits: zero sits at the centre, each half linear.
-    const at = (v: number) =>
-      from < 0 && to > 0 && options.colormap.kind === 'diverging'
-        ? v >= 0
-          ? 50 + (50 * v) / to
-          : 50 - (50 * v) / from
-        : (100 * (v - from)) / span;
-    return values.map((value) => ({ value, at: at(value) }));
+    return this.#denseMaps.renderProgress();
   }
 
   /** Draws image + overlay + outline + legend into a new canvas. */
   #composite(): HTMLCanvasElement {
     const grid = this.#overlayGrid();
-    const image = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.image');
-    const overlay = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.overlay');
-    const outline = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.outline');
+    const canvas = (name: string) => this.renderRoot.querySelector<HTMLCanvasElement>(`canvas.${name}`);
+    const image = canvas('image');
+    const overlay = canvas('overlay');
     if (grid === undefined || !image || !overlay) {
       throw new Error('<bagnet-heatmap>: nothing to export yet (no evidence map).');
     }
-    const scale = Math.max(1, Math.ceil(448 / grid.imageWidth));
-    const width = grid.imageWidth * scale;
-    const height = grid.imageHeight * scale;
-    const legendHeight = 44;
-    const out = document.createElement('canvas');
-    out.width = width;
-    out.height = height + legendHeight;
-    const ctx = out.getContext('2d')!;
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, out.width, out.height);
-    if (this.data.image !== undefined && image.width > 0) ctx.drawImage(image, 0, 0, width, height);
-    ctx.imageSmoothingEnabled = false;
-    ctx.globalAlpha = this.#opacity();
-    ctx.drawImage(
+    return compositeHeatmap({
+      grid,
+      image,
+      withImage: this.data.image !== undefined,
       overlay,
-      grid.x0 * scale,
-      grid.y0 * scale,
-      grid.cols * grid.step * scale,
-      grid.rows * grid.step * scale,
-    );
-    ctx.globalAlpha = 1;
-    if (this.outline && outline && outline.width > 0) {
-      ctx.globalAlpha = Number.parseFloat(getComputedStyle(outline).opacity) || 0.35;
-      ctx.drawImage(outline, 0, 0, width, height);
-      ctx.globalAlpha = 1;
-    }
-    // Legend: bar and ticks.
-    const options = this.#paintOptions(grid.values);
-    const legend = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.legend-bar');
-    const barX = 16;
-    const barW = width - 32;
-    if (legend) ctx.drawImage(legend, barX, height + 8, barW, 10);
-    ctx.fillStyle = '#1f2328';
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.textBaseline = 'top';
-    const ticks = this.#ticks(options);
-    ticks.forEach((t, i) => {
-      ctx.textAlign = i === 0 ? 'left' : i === ticks.length - 1 ? 'right' : 'center';
-      const x = barX + (barW * t.at) / 100;
-      ctx.fillRect(Math.round(x), height + 18, 1, 3);
-      ctx.fillText(formatNumber(t.value), x, height + 23);
+      opacity: this.#opacity(),
+      outline: this.outline ? canvas('outline') : null,
+      legend: canvas('legend-bar'),
+      options: this.#paintOptions(grid.values),
     });
-    return out;
   }
 
   // ---------------------------------------------------------------- render
@@ -852,38 +637,6 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     >
       row ${cell.row + 1}, col ${cell.col + 1} · <strong>${formatEvidence(cell.logit)}</strong>
       ${evidenceWord(cell.logit)}
-    </div>`;
-  }
-
-  #renderLegend(values: Float32Array | undefined): TemplateResult {
-    const options = values ? this.#paintOptions(values) : undefined;
-    const ticks = options ? this.#ticks(options) : [];
-    const sign = options?.sign ?? 'all';
-    const diverging = options?.colormap.kind === 'diverging';
-    const threshold = options?.threshold ?? 0;
-    return html`<div part="legend" class="legend" ?hidden=${options === undefined}>
-      <span>${sign === 'positive' ? 'weak' : diverging ? '← against' : 'low'}</span>
-      <div class="legend-scale">
-        <canvas part="legend-bar" class="legend-bar" aria-hidden="true"></canvas>
-        ${ticks.map(
-          (t, i) =>
-            html`<span
-              part="legend-tick"
-              class="tick ${i === 0 ? 'first' : i === ticks.length - 1 ? 'last' : ''}"
-              style=${styleProps({ left: `${t.at}%` })}
-              >${formatNumber(t.value)}</span
-            >`,
-        )}
-      </div>
-      <span>${sign === 'negative' ? 'weak' : diverging ? 'for →' : 'high'}</span>
-      ${
-        threshold > 0 && options
-          ? html`<span class="legend-note"
-              >Evidence weaker than ${Math.round(threshold * 100)} % of the limit (|value| &lt;
-              ${formatNumber(threshold * Math.max(-options.domain[0], options.domain[1]))}) is not drawn.</span
-            >`
-          : nothing
-      }
     </div>`;
   }
 
@@ -941,7 +694,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
           ></div>
           ${this.#renderTooltip(active)}
         </div>
-        ${this.#renderLegend(grid?.values)}
+        ${renderLegend(grid ? this.#paintOptions(grid.values) : undefined)}
         <p id="cursor-text" class="visually-hidden" aria-live="polite">${active ? this.#describeCell(active) : ''}</p>
         ${this.#renderDenseState()} ${this.renderStatus()}
       </div>`;
