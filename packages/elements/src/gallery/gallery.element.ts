@@ -1,40 +1,20 @@
 import { html, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { BagNetInputError, minedPatchRect, parseMinedPatches, PatchMiner, raceAbort } from '@bagnet-vis/core';
-import type {
-  BagNet,
-  BagNetImageInput,
-  EvidenceMap,
-  MinedPatch,
-  MinedPatchesFile,
-  PatchEvidence,
-  PatchRect,
-} from '@bagnet-vis/core';
+import { BagNetInputError, minedPatchRect, parseMinedPatches, raceAbort } from '@bagnet-vis/core';
+import type { BagNetImageInput, EvidenceMap, MinedPatchesFile, PatchRect } from '@bagnet-vis/core';
 
-import { acquireEvidence, ImageLoadError } from '../shared/evidence-cache.js';
 import { EvidenceViewElement } from '../shared/evidence-view.js';
 import { dispatchBagNetEvent, dispatchValueEvent, elementError, isAbort } from '../shared/events.js';
 import type { CellEvidence, CellRef, ElementErrorDetail } from '../shared/events.js';
 import { evidenceWord, formatEvidence, formatShare } from '../shared/format.js';
-import { drawImageSource } from '../shared/image-source.js';
 import { themeStyles } from '../shared/theme.styles.js';
 import { galleryStyles } from './gallery.styles.js';
+import { PatchMiningController } from './patch-mining.js';
+import { tilesOf } from './tiles.js';
+import type { GalleryShow, GalleryTile } from './tiles.js';
 
-/** Which lists a gallery shows. */
-export type GalleryShow = 'both' | 'most' | 'least';
-
-/** One tile: a patch, the image it came from (set mode) and its pixels at the receptive field. */
-export interface GalleryTile extends PatchEvidence {
-  readonly order: 'most' | 'least';
-  readonly classIndex: number;
-  /** Index into `srcs` / `.images` (set mode only). */
-  readonly imageIndex?: number;
-  /** The q × q crop of the image. */
-  readonly crop: ImageData;
-  /** Mined-file mode: the URL of the tile's image (the tile links to it). */
-  readonly href?: string;
-}
+export type { GalleryShow, GalleryTile } from './tiles.js';
 
 /** Loads an image URL into a decoded `<img>`. */
 async function loadImage(url: string, signal: AbortSignal): Promise<HTMLImageElement> {
@@ -69,48 +49,6 @@ const srcsConverter = {
     value === undefined || value === null ? null : value.join(' '),
 };
 
-/** Cuts a patch's q × q receptive field out of `canvas` (the image at its pixel size). */
-function crop(canvas: HTMLCanvasElement, rect: PatchRect): ImageData {
-  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-  return ctx.getImageData(rect.x, rect.y, rect.width, rect.height);
-}
-
-async function canvasOf(image: BagNetImageInput): Promise<HTMLCanvasElement> {
-  const canvas = document.createElement('canvas');
-  // The tiles are read back from this canvas: ask for a CPU-backed context before anything draws
-  // on it — the first getContext call fixes the attributes, and a later { willReadFrequently } is
-  // ignored (Chrome then warns on every class switch and reads back from the GPU).
-  canvas.getContext('2d', { willReadFrequently: true });
-  await drawImageSource(canvas, image);
-  return canvas;
-}
-
-/** Cuts the top patches of one evidence map out of its image. */
-async function tilesOf(
-  evidence: EvidenceMap,
-  image: BagNetImageInput,
-  classIndex: number,
-  k: number,
-  show: GalleryShow,
-  imageIndex?: number,
-): Promise<{ most: GalleryTile[]; least: GalleryTile[] }> {
-  const canvas = await canvasOf(image);
-  const make = (order: 'most' | 'least') =>
-    show === 'both' || show === order
-      ? evidence.topPatches(classIndex, k, order).map((p) => ({
-          ...p,
-          order,
-          classIndex,
-          ...(imageIndex !== undefined && { imageIndex }),
-          crop: crop(canvas, p.rect),
-        }))
-      : [];
-  return { most: make('most'), least: make('least') };
-}
-
-/** Where a crop is kept: image index and cell. */
-const cropKey = (p: { source: number; row: number; col: number }) => `${p.source}:${p.row},${p.col}`;
-
 /** What a gallery shows of a mined-patches file. */
 interface MinedFileState {
   readonly key: readonly unknown[];
@@ -121,17 +59,6 @@ interface MinedFileState {
   readonly least: readonly GalleryTile[];
   readonly errors: readonly ElementErrorDetail[];
   readonly loading: boolean;
-}
-
-interface Mined {
-  readonly key: readonly unknown[];
-  readonly classIndex?: number;
-  readonly most: readonly GalleryTile[];
-  readonly least: readonly GalleryTile[];
-  readonly done: number;
-  readonly total: number;
-  readonly running: boolean;
-  readonly errors: readonly ElementErrorDetail[];
 }
 
 /**
@@ -221,8 +148,7 @@ export class PatchGalleryElement extends EvidenceViewElement {
 
   #hover: CellRef | null = null;
   #single?: { key: readonly unknown[]; most: readonly GalleryTile[]; least: readonly GalleryTile[] };
-  #mined?: Mined;
-  #mining?: AbortController;
+  readonly #mining = new PatchMiningController(this);
   #painted = new WeakMap<HTMLCanvasElement, ImageData>();
 
   constructor() {
@@ -243,7 +169,7 @@ export class PatchGalleryElement extends EvidenceViewElement {
 
   /** The tiles shown now. */
   get tiles(): { most: readonly GalleryTile[]; least: readonly GalleryTile[] } {
-    const source = this.#fileMode ? this.#minedFile : this.#setMode ? this.#mined : this.#single;
+    const source = this.#fileMode ? this.#minedFile : this.#setMode ? this.#mining.state : this.#single;
     return { most: source?.most ?? [], least: source?.least ?? [] };
   }
 
@@ -302,7 +228,7 @@ export class PatchGalleryElement extends EvidenceViewElement {
   }
 
   protected override viewErrors(): ElementErrorDetail[] {
-    return [...(this.#mined?.errors ?? []), ...(this.#fileMode ? (this.#minedFile?.errors ?? []) : [])];
+    return [...(this.#mining.state?.errors ?? []), ...(this.#fileMode ? (this.#minedFile?.errors ?? []) : [])];
   }
 
   // ---------------------------------------------------------------- tiles
@@ -310,11 +236,18 @@ export class PatchGalleryElement extends EvidenceViewElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     if (this.#fileMode) {
-      this.#stopMining();
+      this.#mining.stop();
       this.#updateMinedFile();
-    } else if (this.#setMode) this.#updateMining();
-    else {
-      this.#stopMining();
+    } else if (this.#setMode) {
+      this.#mining.sync({
+        model: this.data.model,
+        sources: this.images?.length ? this.images : (this.srcs ?? []),
+        classIndex: this.classIndex ?? (this.linked ? (this.explanation?.classIndex ?? undefined) : undefined),
+        k: this.#k(),
+        show: this.#show(),
+      });
+    } else {
+      this.#mining.stop();
       this.#updateSingle();
     }
   }
@@ -427,132 +360,6 @@ export class PatchGalleryElement extends EvidenceViewElement {
     }
   }
 
-  #stopMining(): void {
-    this.#mining?.abort();
-    this.#mining = undefined;
-    this.#mined = undefined;
-  }
-
-  #updateMining(): void {
-    const model = this.data.model;
-    const sources: (string | BagNetImageInput)[] = this.images?.length ? this.images : (this.srcs ?? []);
-    const wanted = this.classIndex ?? (this.linked ? this.explanation?.classIndex : undefined);
-    const key = [model, ...sources, '|', wanted, this.#k(), this.#show()];
-    const same = this.#mined && this.#mined.key.length === key.length && this.#mined.key.every((v, i) => v === key[i]);
-    if (same) return;
-    this.#mining?.abort();
-    this.#mining = undefined;
-    this.#mined = { key, most: [], least: [], done: 0, total: sources.length, running: false, errors: [] };
-    if (model === undefined) return;
-    const controller = new AbortController();
-    this.#mining = controller;
-    void this.#mine(key, model, sources, wanted ?? undefined, controller.signal);
-  }
-
-  /**
-   * Evaluates the images one at a time through the evidence cache and ranks their patches with
-   * core's streaming `PatchMiner`: memory stays bounded by one image plus 2k crops, whatever the
-   * size of the set.
-   */
-  async #mine(
-    key: readonly unknown[],
-    model: BagNet,
-    sources: readonly (string | BagNetImageInput)[],
-    wanted: number | undefined,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const k = this.#k();
-    const show = this.#show();
-    let classIndex = wanted;
-    let miner: PatchMiner | undefined;
-    /** Pixels and shares of the patches currently ranked, cut while their image was loaded. */
-    const crops = new Map<string, Pick<GalleryTile, 'crop' | 'contribution' | 'share'>>();
-    let most: GalleryTile[] = [];
-    let least: GalleryTile[] = [];
-    const errors: ElementErrorDetail[] = [];
-    const publish = (done: number, running: boolean) => {
-      if (signal.aborted) return;
-      this.#mined = {
-        key,
-        ...(classIndex !== undefined && { classIndex }),
-        most,
-        least,
-        done,
-        total: sources.length,
-        running,
-        errors: [...errors],
-      };
-      this.requestUpdate();
-    };
-    if (classIndex !== undefined) {
-      try {
-        model.checkClass(classIndex);
-      } catch (e) {
-        errors.push(elementError('class-index', e));
-        publish(0, false);
-        return;
-      }
-    }
-    publish(0, true);
-    for (let i = 0; i < sources.length; i++) {
-      if (signal.aborted) return;
-      const lease = acquireEvidence(model, sources[i]!);
-      try {
-        const { evidence, image } = await raceAbort(lease.result, signal, 'Computing the evidence');
-        classIndex ??= evidence.topClasses(1)[0]?.index ?? 0;
-        miner ??= new PatchMiner({ classes: [classIndex], k });
-        miner.add(i, evidence);
-        const ranked = miner.results()[0]!;
-        // Crop the patches of this image that made it into the lists now: later images can only
-        // push them out, so no image is ever needed twice.
-        const fresh = [...ranked.most, ...ranked.least].filter((p) => p.source === i && !crops.has(cropKey(p)));
-        if (fresh.length > 0) {
-          const canvas = await canvasOf(image);
-          const classEvidence = evidence.classEvidence(classIndex);
-          for (const p of fresh) {
-            const { contribution, share } = classEvidence.patch(p.row, p.col);
-            crops.set(cropKey(p), { crop: crop(canvas, p.rect), contribution, share });
-          }
-        }
-        const kept = new Set([...ranked.most, ...ranked.least].map(cropKey));
-        for (const key of crops.keys()) if (!kept.has(key)) crops.delete(key);
-        const c = classIndex;
-        const tiles = (order: 'most' | 'least', patches: readonly MinedPatch[]): GalleryTile[] =>
-          show === 'both' || show === order
-            ? patches.map((p, r) => ({
-                rank: r + 1,
-                row: p.row,
-                col: p.col,
-                rect: p.rect,
-                logit: p.logit,
-                ...crops.get(cropKey(p))!,
-                order,
-                classIndex: c,
-                imageIndex: p.source,
-              }))
-            : [];
-        most = tiles('most', ranked.most);
-        least = tiles('least', ranked.least);
-      } catch (e) {
-        if (signal.aborted || isAbort(e)) return;
-        const error = e instanceof ImageLoadError ? e.error : e;
-        const name = typeof sources[i] === 'string' ? JSON.stringify(sources[i]) : `#${i + 1}`;
-        errors.push(
-          elementError(
-            e instanceof ImageLoadError || e instanceof BagNetInputError ? 'image' : 'evidence',
-            new BagNetInputError(
-              `Image ${name} of the set was skipped: ${error instanceof Error ? error.message : String(error)}`,
-              { cause: error },
-            ),
-          ),
-        );
-      } finally {
-        lease.release();
-      }
-      publish(i + 1, i + 1 < sources.length);
-    }
-  }
-
   // ---------------------------------------------------------------- interaction
 
   #setHover(tile: GalleryTile | null): void {
@@ -622,7 +429,6 @@ export class PatchGalleryElement extends EvidenceViewElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#stopMining();
     this.#minedLoad?.abort();
     this.#minedFile = undefined;
     this.#single = undefined;
@@ -741,7 +547,7 @@ export class PatchGalleryElement extends EvidenceViewElement {
         : nothing;
     }
     if (!this.#setMode) return this.renderStatus('patches');
-    const m = this.#mined;
+    const m = this.#mining.state;
     if (this.data.model === undefined && this.data.status !== 'error') {
       return html`<div part="status" class="status" role="status">
         ${this.data.status === 'loading' ? 'Loading the model…' : 'Waiting for a model (model-src or .model).'}
@@ -760,7 +566,7 @@ export class PatchGalleryElement extends EvidenceViewElement {
     const classIndex = this.#fileMode
       ? this.#minedFile?.classIndex
       : this.#setMode
-        ? this.#mined?.classIndex
+        ? this.#mining.state?.classIndex
         : this.data.classIndex;
     return html`${this.renderErrors()}
       <div part="base">
