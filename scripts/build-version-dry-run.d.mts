@@ -7,6 +7,7 @@ export interface VersionChange {
 export declare function versionDryRun(): {
   changes: VersionChange[];
   changelogs: Record<string, string>;
+  versionModules: Record<string, string>;
   manifests: Record<string, { version: string; dependencies?: Record<string, string> }>;
   output: string;
 };

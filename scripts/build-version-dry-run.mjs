@@ -35,8 +35,9 @@ function run(cmd, args, cwd) {
 
 /**
  * Runs the dry run. `changes` lists each package's version before and after; `manifests` holds each
- * package.json as lerna left it; `changelogs` the CHANGELOG.md it wrote per package; `output` is
- * lerna's own report.
+ * package.json as lerna left it; `changelogs` the CHANGELOG.md it wrote per package;
+ * `versionModules` the src/version.ts of each package that compiles its version in, as the
+ * `version` lifecycle rewrote it; `output` is lerna's own report.
  */
 export function versionDryRun() {
   const tmp = mkdtempSync(join(tmpdir(), 'bagnet-version-'));
@@ -86,7 +87,13 @@ export function versionDryRun() {
       const changelog = join(clone, f, '..', 'CHANGELOG.md');
       if (existsSync(changelog)) changelogs[String(before.get(f).name)] = readFileSync(changelog, 'utf8');
     }
-    return { changes, changelogs, manifests, output };
+    /** @type {Record<string, string>} */
+    const versionModules = {};
+    for (const f of packageFiles) {
+      const module = join(clone, f, '..', 'src', 'version.ts');
+      if (existsSync(module)) versionModules[String(before.get(f).name)] = readFileSync(module, 'utf8');
+    }
+    return { changes, changelogs, manifests, versionModules, output };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -28,6 +28,7 @@ import type { Browser } from 'puppeteer-core';
 
 import { buildPackages, ROOT } from '../../scripts/build-bundles.mjs';
 import { versionDryRun } from '../../scripts/build-version-dry-run.mjs';
+import { versionModule } from '../../scripts/package-version.mjs';
 import { launchChromium, openPage, waitForPaint } from '../helpers/browser-pages.js';
 import { serveStatic } from '../helpers/static-server.js';
 import type { StaticServer } from '../helpers/static-server.js';
@@ -485,9 +486,14 @@ describe('publish-ready packages: npm pack, install in a scratch project, use th
   it('lerna version --conventional-commits works in a dry run (throwaway clone; this tree is left as it is)', () => {
     const status = () => run('git', ['status', '--porcelain'], ROOT).out;
     const before = status();
-    const { changes, changelogs, manifests } = versionDryRun();
+    const { changes, changelogs, manifests, versionModules } = versionDryRun();
     assert.equal(status(), before, 'the working tree is unchanged');
     assert.deepEqual(changes.map((c) => c.name).sort(), PACKAGES.map((p) => p.manifest.name).sort());
+    assert.deepEqual(Object.keys(versionModules).sort(), [
+      '@bagnet-vis/convert',
+      '@bagnet-vis/core',
+      '@bagnet-vis/elements',
+    ]);
     for (const c of changes) {
       assert.notEqual(c.to, c.from, `${c.name} gets a new version`);
       assert.match(
@@ -495,6 +501,13 @@ describe('publish-ready packages: npm pack, install in a scratch project, use th
         new RegExp(`^#+ \\[?${c.to.replace(/\./g, '\\.')}`, 'm'),
         `${c.name} CHANGELOG.md`,
       );
+      if (versionModules[c.name] !== undefined) {
+        assert.equal(
+          versionModules[c.name],
+          versionModule(c.name, c.to),
+          `${c.name} src/version.ts follows package.json`,
+        );
+      }
       for (const [dep, range] of Object.entries(manifests[c.name]!.dependencies ?? {})) {
         if (manifests[dep]) assert.equal(range, manifests[dep]!.version, `${c.name} keeps ${dep} pinned exactly`);
       }

@@ -11,9 +11,10 @@ import { BagNetConvertError, ConvertOptionsError } from './errors.js';
 import { IMAGENET_LABELS } from './imagenet-labels.js';
 import { inspectTorchCheckpoint } from './torch-checkpoint.js';
 import type { TorchCheckpointInfo } from './torch-checkpoint.js';
+import { VERSION } from './version.js';
 
 /** `provenance.convertedBy` of converted models. */
-export const CONVERTER = '@bagnet-vis/convert 0.1.0';
+export const CONVERTER = `@bagnet-vis/convert ${VERSION}`;
 
 /** A step of {@link convertCheckpoint}, reported as it starts (`hash`, `read`) or ends. */
 export interface ConvertProgress {

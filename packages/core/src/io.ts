@@ -12,11 +12,12 @@ import { foldedWeightSpecs } from './build.js';
 import { BagNetAbortError, BagNetFormatError, BagNetInputError, brief, throwIfAborted } from './errors.js';
 import { parseBagNetMetadata } from './metadata.js';
 import type { BagNetMetadata } from './metadata.js';
+import { VERSION } from './version.js';
 
 /** Bytes per weight shard when saving (as the tfjs converter). */
 export const SHARD_BYTES = 4 * 1024 * 1024;
 /** `convertedBy` written into model.json. */
-export const FORMAT_WRITER = '@bagnet-vis/core 0.1.0';
+export const FORMAT_WRITER = `@bagnet-vis/core ${VERSION}`;
 
 /** The parsed model.json of a bagnet-vis model. */
 export interface BagNetModelJson {

@@ -9,6 +9,7 @@ import type { ElementErrorDetail } from '../shared/events.js';
 import { formatEvidence } from '../shared/format.js';
 import type { PatchWindowMark } from '../shared/patch-window.js';
 import { themeStyles } from '../shared/theme.styles.js';
+import { VERSION } from '../version.js';
 import { certificateStyles } from './certificate.styles.js';
 
 const METHOD_NAMES: Record<RobustnessMethod, string> = {
@@ -66,8 +67,8 @@ const sameKey = (a: CertificateKey | undefined, b: CertificateKey | undefined) =
  * @cssproperty --bagnet-focus-color - Focus ring. Default `#0969da`.
  */
 export class PatchCertificateElement extends EvidenceViewElement {
-  /** The package version, checked by the guarded `define`. */
-  static readonly version = '0.1.0';
+  /** The package version (its package.json's), checked by the guarded `define`. */
+  static readonly version: string = VERSION;
 
   static override styles = [themeStyles, certificateStyles];
 

@@ -10,6 +10,7 @@ import type { CellRef } from '../shared/events.js';
 import { formatEvidence, formatNumber, formatShare } from '../shared/format.js';
 import { styleProps } from '../shared/style-props.js';
 import { themeStyles } from '../shared/theme.styles.js';
+import { VERSION } from '../version.js';
 import { evidenceBarStyles } from './evidence-bar.styles.js';
 
 /** Which parts an `<evidence-bar>` shows. */
@@ -70,8 +71,8 @@ export interface ClassEvidenceRow extends EvidenceSplit {
  * @cssproperty --bagnet-focus-color - Focus ring. Default `#0969da`.
  */
 export class EvidenceBarElement extends EvidenceViewElement {
-  /** The package version, checked by the guarded `define`. */
-  static readonly version = '0.1.0';
+  /** The package version (its package.json's), checked by the guarded `define`. */
+  static readonly version: string = VERSION;
 
   static override styles = [themeStyles, evidenceBarStyles];
 

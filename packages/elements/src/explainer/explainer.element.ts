@@ -11,6 +11,7 @@ import { classIndexError, dispatchBagNetEvent, dispatchElementError } from '../s
 import type { CellRef, ElementErrorDetail } from '../shared/events.js';
 import type { PatchWindowMark } from '../shared/patch-window.js';
 import { themeStyles } from '../shared/theme.styles.js';
+import { VERSION } from '../version.js';
 import { explainerStyles } from './explainer.styles.js';
 
 const SNAPSHOT_KEYS = [
@@ -52,8 +53,8 @@ const SNAPSHOT_KEYS = [
  * @cssproperty --bagnet-error-color - Error accent. Default `#cf222e`.
  */
 export class BagNetExplainerElement extends LitElement {
-  /** The package version, checked by the guarded `define`. */
-  static readonly version = '0.1.0';
+  /** The package version (its package.json's), checked by the guarded `define`. */
+  static readonly version: string = VERSION;
 
   static override styles = [themeStyles, explainerStyles];
 

@@ -9,6 +9,7 @@ import { dispatchBagNetEvent, dispatchValueEvent, elementError, isAbort } from '
 import type { CellEvidence, CellRef, ElementErrorDetail } from '../shared/events.js';
 import { evidenceWord, formatEvidence, formatShare } from '../shared/format.js';
 import { themeStyles } from '../shared/theme.styles.js';
+import { VERSION } from '../version.js';
 import { galleryStyles } from './gallery.styles.js';
 import { PatchMiningController } from './patch-mining.js';
 import { tilesOf } from './tiles.js';
@@ -114,8 +115,8 @@ interface MinedFileState {
  * @cssproperty --bagnet-muted-color - Secondary text. Default `#59636e`.
  */
 export class PatchGalleryElement extends EvidenceViewElement {
-  /** The package version, checked by the guarded `define`. */
-  static readonly version = '0.1.0';
+  /** The package version (its package.json's), checked by the guarded `define`. */
+  static readonly version: string = VERSION;
 
   static override styles = [themeStyles, galleryStyles];
 

@@ -21,6 +21,7 @@ import { patchWindowStyles, renderPatchWindow } from '../shared/patch-window.js'
 import type { PatchWindowMark } from '../shared/patch-window.js';
 import { styleProps } from '../shared/style-props.js';
 import { themeStyles } from '../shared/theme.styles.js';
+import { VERSION } from '../version.js';
 import { DenseMapsController } from './dense-maps.js';
 import type { DenseRequest } from './dense-maps.js';
 import { EVIDENCE_SIGNS, paintEvidence } from './evidence-painter.js';
@@ -105,8 +106,8 @@ const pct = (v: number, of: number) => `${(100 * v) / of}%`;
  * @cssproperty --bagnet-error-color - Error accent. Default `#cf222e`.
  */
 export class BagNetHeatmapElement extends EvidenceViewElement {
-  /** The package version, checked by the guarded `define`. */
-  static readonly version = '0.1.0';
+  /** The package version (its package.json's), checked by the guarded `define`. */
+  static readonly version: string = VERSION;
 
   static override styles = [themeStyles, heatmapStyles, patchWindowStyles];
 

@@ -1,0 +1,4 @@
+// Generated from package.json by scripts/package-version.mjs; do not edit.
+
+/** The version of @bagnet-vis/convert, as its package.json says. */
+export const VERSION = '0.1.0';
