@@ -1,4 +1,4 @@
-import { BagNetError } from '@bagnet-vis/core';
+import { BagNetError, printable as escapedText } from '@bagnet-vis/core';
 
 /**
  * Typed errors of the checkpoint reader. Every message says what was wrong, where (byte
@@ -13,22 +13,13 @@ export interface CheckpointLocation {
   readonly record?: string;
 }
 
-// C0/C1 controls, DEL and the bidirectional overrides: text from a file must not be able to move
-// the cursor, recolour a terminal or reorder what a message says.
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
 /**
  * A name read from a file (zip entry, state_dict key, pickle global) as it may appear in a
- * message: control and bidi characters escaped (`\u001b`), at most `max` characters.
+ * message: core's one escaping rule (`printable`: control and bidi characters escaped as
+ * `\u001b`), cut to at most `max` characters.
  */
 export function printable(name: string, max = 120): string {
-  const short = name.length > max ? `${name.slice(0, max)}…` : name;
-  return escapeUnprintable(short);
-}
-
-function escapeUnprintable(text: string): string {
-  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapedText(name, max);
 }
 
 /**
@@ -39,10 +30,8 @@ export class BagNetConvertError extends BagNetError {
   override readonly name: string = 'BagNetConvertError';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(
-      escapeUnprintable(message),
-      options === undefined || !('cause' in options) ? undefined : { cause: options.cause },
-    );
+    // BagNetError escapes the message with the same rule as printable.
+    super(message, options === undefined || !('cause' in options) ? undefined : { cause: options.cause });
   }
 }
 
