@@ -6,16 +6,7 @@
  * import scanner (`ts.preProcessFile`), and its strongly connected components are listed.
  */
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -23,17 +14,9 @@ import { fileURLToPath } from 'node:url';
 
 import ts from 'typescript';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { sourceFiles } from '../helpers/source-files.js';
 
-/** The .ts files below `dir`, tests left out (a test may import whatever it checks). */
-function sources(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return sources(p);
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [p] : [];
-  });
-}
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Each file's relative imports (static, dynamic, `import type`, re-exports) that are files of the set. */
 function importGraph(files: readonly string[]): Map<string, string[]> {
@@ -98,7 +81,7 @@ describe('import cycles', () => {
       write('sub/d.ts', "export const d = () => import('../c.js');\n");
       write('e.ts', "import { c } from './c.js';\nexport const e = c;\n");
       write('e.test.ts', "import { e } from './e.js';\nexport const t = e;\n");
-      const found = importCycles(importGraph(sources(dir))).map((c) => c.map((f) => relative(dir, f)));
+      const found = importCycles(importGraph(sourceFiles(dir))).map((c) => c.map((f) => relative(dir, f)));
       assert.deepEqual(found.sort(), [
         ['a.ts', 'b.ts'],
         ['c.ts', 'sub/d.ts'],
@@ -106,7 +89,7 @@ describe('import cycles', () => {
       // The same files with the cycles broken: none.
       write('b.ts', 'export interface B { n: number }\n');
       write('sub/d.ts', 'export const d = 2;\n');
-      assert.deepEqual(importCycles(importGraph(sources(dir))), []);
+      assert.deepEqual(importCycles(importGraph(sourceFiles(dir))), []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -114,7 +97,7 @@ describe('import cycles', () => {
 
   it('there are none in the packages’ sources', () => {
     const packages = readdirSync(join(ROOT, 'packages'));
-    const files = packages.flatMap((p) => sources(join(ROOT, 'packages', p, 'src')));
+    const files = packages.flatMap((p) => sourceFiles(join(ROOT, 'packages', p, 'src')));
     assert.ok(files.length > 100, `only ${files.length} source files found`);
     const cycles = importCycles(importGraph(files)).map((c) => c.map((f) => relative(ROOT, f)).join(' ↔ '));
     assert.deepEqual(cycles, []);

@@ -6,22 +6,15 @@
  * in the sources.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { versionModule } from '../../scripts/package-version.mjs';
+import { sourceFiles } from '../helpers/source-files.js';
 
 const PACKAGES = fileURLToPath(new URL('../../packages/', import.meta.url));
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return sources(p);
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [p] : [];
-  });
-}
 
 describe('package versions', () => {
   const packages = readdirSync(PACKAGES).filter((p) => existsSync(join(PACKAGES, p, 'src')));
@@ -49,7 +42,7 @@ describe('package versions', () => {
   it('no other source writes a version number (x.y.z in a string)', () => {
     const literal = /['"`][^'"`\n]*\b\d+\.\d+\.\d+(?:-[\w.]+)?['"`]/;
     const found = packages
-      .flatMap((p) => sources(join(PACKAGES, p, 'src')))
+      .flatMap((p) => sourceFiles(join(PACKAGES, p, 'src')))
       .filter((f) => !f.endsWith(`${join('src', 'version.ts')}`))
       .flatMap((f) =>
         readFileSync(f, 'utf8')
