@@ -312,3 +312,35 @@ export class PatchGeometry {
     }
   }
 }
+
+/** Name and shape of one weight of the folded model, in the order the layers hold them. */
+export interface WeightSpec {
+  /** `<layer>/kernel` or `<layer>/bias`, e.g. `layer1_0_conv2/kernel`. */
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
+/** Layer name of a reference module path, e.g. `layer1.0.conv2` → `layer1_0_conv2`. */
+export function layerName(modulePath: string): string {
+  return modulePath.replace(/\./g, '_');
+}
+
+/** The weights of the folded model, in order: name and HWIO / [C] shape. */
+export function foldedWeightSpecs(architecture: BagNetArchitecture): WeightSpec[] {
+  const a = validateArchitecture(architecture);
+  const specs: WeightSpec[] = [];
+  const add = (name: string, k: number, cin: number, cout: number, bias = true) => {
+    specs.push({ name: `${layerName(name)}/kernel`, shape: [k, k, cin, cout] });
+    if (bias) specs.push({ name: `${layerName(name)}/bias`, shape: [cout] });
+  };
+  add('conv1', 1, 3, a.stemWidth, false);
+  add('conv2', 3, a.stemWidth, a.stemWidth);
+  for (const b of blockSpecs(a)) {
+    add(`${b.key}.conv1`, 1, b.inChannels, b.width);
+    add(`${b.key}.conv2`, b.kernel, b.width, b.width);
+    add(`${b.key}.conv3`, 1, b.width, b.outChannels);
+    if (b.projection) add(`${b.key}.downsample`, 1, b.inChannels, b.outChannels);
+  }
+  add('head', 1, featureChannels(a), a.numClasses);
+  return specs;
+}

@@ -7,15 +7,13 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 
-import { blockSpecs, featureChannels, validateArchitecture } from './architecture.js';
+import { blockSpecs, layerName, validateArchitecture } from './architecture.js';
 import type { BagNetArchitecture } from './architecture.js';
 
-/** Name and shape of one weight of the folded model, in the order the layers hold them. */
-export interface WeightSpec {
-  /** `<layer>/kernel` or `<layer>/bias`, e.g. `layer1_0_conv2/kernel`. */
-  readonly name: string;
-  readonly shape: readonly number[];
-}
+// Weight names and shapes need no tfjs: they live with the architecture (the checkpoint converter
+// uses them in a Web Worker without tfjs); re-exported here for the modules that build the graph.
+export { foldedWeightSpecs, layerName } from './architecture.js';
+export type { WeightSpec } from './architecture.js';
 
 /** The two tfjs models of a BagNet; they share layers (and weights). */
 export interface BagNetGraph {
@@ -23,11 +21,6 @@ export interface BagNetGraph {
   readonly logitModel: tfl.LayersModel;
   /** normalised image → features [N, h, w, D] (the per-patch embeddings). */
   readonly featureModel: tfl.LayersModel;
-}
-
-/** Layer name of a reference module path, e.g. `layer1.0.conv2` → `layer1_0_conv2`. */
-export function layerName(modulePath: string): string {
-  return modulePath.replace(/\./g, '_');
 }
 
 function conv(
@@ -90,24 +83,4 @@ export function buildBagNetGraph(architecture: BagNetArchitecture): BagNetGraph 
     logitModel: tfl.model({ inputs: input, outputs: logits, name: 'bagnet' }),
     featureModel: tfl.model({ inputs: input, outputs: features, name: 'bagnet_features' }),
   };
-}
-
-/** The weights of the folded model, in order: name and HWIO / [C] shape. */
-export function foldedWeightSpecs(architecture: BagNetArchitecture): WeightSpec[] {
-  const a = validateArchitecture(architecture);
-  const specs: WeightSpec[] = [];
-  const add = (name: string, k: number, cin: number, cout: number, bias = true) => {
-    specs.push({ name: `${layerName(name)}/kernel`, shape: [k, k, cin, cout] });
-    if (bias) specs.push({ name: `${layerName(name)}/bias`, shape: [cout] });
-  };
-  add('conv1', 1, 3, a.stemWidth, false);
-  add('conv2', 3, a.stemWidth, a.stemWidth);
-  for (const b of blockSpecs(a)) {
-    add(`${b.key}.conv1`, 1, b.inChannels, b.width);
-    add(`${b.key}.conv2`, b.kernel, b.width, b.width);
-    add(`${b.key}.conv3`, 1, b.width, b.outChannels);
-    if (b.projection) add(`${b.key}.downsample`, 1, b.inChannels, b.outChannels);
-  }
-  add('head', 1, featureChannels(a), a.numClasses);
-  return specs;
 }

@@ -2,7 +2,9 @@ export {
   bagnetArchitecture,
   blockSpecs,
   featureChannels,
+  foldedWeightSpecs,
   KERNEL3_BY_Q,
+  layerName,
   MAX_BLOCKS_PER_STAGE,
   outputSide,
   PatchGeometry,
@@ -18,6 +20,7 @@ export type {
   BlockSpec,
   PatchRect,
   StandardReceptiveField,
+  WeightSpec,
 } from './architecture.js';
 export { BACKEND_NAMES, BACKENDS } from './backend-name.js';
 export type { BackendName } from './backend-name.js';
@@ -48,8 +51,8 @@ export type { GpuRenderer } from './gpu-renderer.js';
 export { BagNet } from './bagnet.js';
 export { forwardMacs } from './cost.js';
 export type { PatchEmbeddings, RunOptions, WeightValue } from './bagnet.js';
-export { buildBagNetGraph, foldedWeightSpecs, layerName } from './build.js';
-export type { BagNetGraph, WeightSpec } from './build.js';
+export { buildBagNetGraph } from './build.js';
+export type { BagNetGraph } from './build.js';
 export {
   BagNetAbortError,
   BagNetBackendError,
