@@ -7,6 +7,10 @@
  *   @bagnet-vis packages external: an import map points them at tfjs's ESM builds and at the
  *   sibling cdn bundles, so a page holds one copy of each (two copies of tfjs break tensors).
  *   `cdn/elements.js` also registers the tags (it is `index.js` + `define.js`).
+ * - `packages/convert/cdn/convert.worker.js` — the module worker of convert's CheckpointConverter,
+ *   self-contained (the parts of core it uses and fflate inside; no tfjs, the build fails if any
+ *   reaches it): a worker does not see the page's import map, and `cdn/convert.js` finds it next
+ *   to itself (`new URL('./convert.worker.js', import.meta.url)`).
  * - `packages/elements/cdn/elements.umd.js` — core + elements (+ the tfjs-vis integration) in one
  *   UMD file for `<script>` tags and Observable's `require`: global `bagnetVis`; tfjs from the
  *   globals of its own UMD scripts (`tf` for tfjs-core, tfjs-layers and the backends, `tfvis` for
@@ -158,6 +162,37 @@ const configs = ESM_BUNDLES.map(({ pkg, modules }) => {
     onwarn,
   };
 });
+
+/**
+ * Fails the build when a tfjs module ends up in the bundle (the worker must not carry tfjs).
+ * @returns {import('rollup').Plugin}
+ */
+function noTfjs() {
+  return {
+    name: 'no-tfjs',
+    generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type !== 'chunk') continue;
+        const tfjs = Object.keys(file.modules).filter((id) => id.includes('@tensorflow'));
+        if (tfjs.length > 0 || file.imports.some((id) => id.startsWith('@tensorflow/'))) {
+          throw new Error(`${file.fileName} must not contain tfjs, but has ${tfjs.slice(0, 3).join(', ')}`);
+        }
+      }
+    },
+  };
+}
+
+if (ESM_BUNDLES.some((b) => b.pkg === 'convert')) {
+  configs.push({
+    input: dist('convert', 'convert.worker.js'),
+    // External only so that rollup does not parse tfjs: noTfjs fails the build if an import of it
+    // survives tree-shaking (core's unused modules go: it has no side effects).
+    external: (source) => source.startsWith('@tensorflow/'),
+    plugins: [resolve(), noTfjs(), terser(), reportSize()],
+    output: { file: 'packages/convert/cdn/convert.worker.js', format: 'es', inlineDynamicImports: true },
+    onwarn,
+  });
+}
 
 if (ESM_BUNDLES.some((b) => b.pkg === 'elements')) {
   const id = 'bagnet-vis-umd';

@@ -2,8 +2,9 @@
 /**
  * Browser tests in real headless Chromium (Debian's /usr/bin/chromium or $CHROME_PATH).
  * Each *.test.ts file is bundled on request with esbuild (tfjs's CommonJS dependencies included,
- * one tfjs copy per test page), so no pre-bundling step is needed. WebGL and WebGPU run on
- * SwiftShader.
+ * one tfjs copy per test page), so no pre-bundling step is needed; so is each *.worker.ts file,
+ * which tests start as module workers (`new Worker('/packages/…/x.worker.ts', { type: 'module' })`).
+ * WebGL and WebGPU run on SwiftShader.
  */
 import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
@@ -22,7 +23,7 @@ const interactive = Boolean(process.stdout.isTTY) && !process.env['CI'];
 const esbuildBundle = {
   name: 'esbuild-bundle-tests',
   async serve(context) {
-    if (!context.path.endsWith('.test.ts')) return undefined;
+    if (!context.path.endsWith('.test.ts') && !context.path.endsWith('.worker.ts')) return undefined;
     const result = await bundleForBrowser({
       entryPoints: [join(process.cwd(), decodeURIComponent(context.path))],
       sourcemap: 'inline',

@@ -68,7 +68,29 @@ describe('CDN bundles and the HTML-only pages (demos/cdn)', () => {
         window.esmElements = Object.keys(ELEMENTS);
       </script></head>`,
     );
-    server = await serveStatic(ROOT, { '/demos/cdn/mixed.html': mixed });
+    // cdn/convert.js on a page without a build step: its CheckpointConverter must find
+    // cdn/convert.worker.js next to itself, and the worker must run without the import map.
+    const convertPage = `<!doctype html><meta charset="utf-8"><title>convert in a worker</title>
+      <script type="importmap">${JSON.stringify({
+        imports: {
+          '@tensorflow/tfjs-core': '/node_modules/@tensorflow/tfjs-core/dist/tf-core.fesm.min.js',
+          '@tensorflow/tfjs-layers': '/node_modules/@tensorflow/tfjs-layers/dist/tf-layers.fesm.min.js',
+          '@bagnet-vis/core': '/packages/core/cdn/core.js',
+          '@bagnet-vis/convert': '/packages/convert/cdn/convert.js',
+        },
+      })}</script>
+      <script type="module">
+        import { foldedWeightSpecs } from '@bagnet-vis/core';
+        import { convertInWorker } from '@bagnet-vis/convert';
+        const r = await fetch('/test/fixtures/bagnet33_c10_s0_w0.125_b1111/bagnet33_c10_s0_w0.125_b1111.pth.tar');
+        const converted = await convertInWorker(await r.blob(), { fileName: 'fixture.pth.tar' });
+        window.converted = {
+          weights: converted.weights.size,
+          expected: foldedWeightSpecs(converted.architecture).length,
+          classes: converted.architecture.numClasses,
+        };
+      </script>`;
+    server = await serveStatic(ROOT, { '/demos/cdn/mixed.html': mixed, '/demos/cdn/convert-worker.html': convertPage });
     ({ browser, close: closeBrowser } = await launchChromium());
   });
   after(async () => {
@@ -91,6 +113,14 @@ describe('CDN bundles and the HTML-only pages (demos/cdn)', () => {
       }
       assert.ok(!bare.includes(`@bagnet-vis/${pkg}`), `${file} imports itself`);
     }
+    // The worker sees no import map: everything it needs is inside, and no tfjs.
+    const worker = read('packages/convert/cdn/convert.worker.js');
+    assert.doesNotMatch(
+      worker,
+      /\bfrom\s*["'][^"'./]|\bimport\s*\(?\s*["'][^"'./]/,
+      'convert.worker.js imports nothing bare',
+    );
+    assert.doesNotMatch(worker, /tensorflow|tfjs/i, 'convert.worker.js carries no tfjs');
     const elements = readFileSync(join(ROOT, 'packages/elements/cdn/elements.js'));
     const gzip = gzipSync(elements, { level: 9 }).length;
     assert.ok(
@@ -150,6 +180,23 @@ describe('CDN bundles and the HTML-only pages (demos/cdn)', () => {
         'defineElement',
         ...(withTfjsVis ? ['render', 'show'] : []),
       ]);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(server.missing, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('cdn/convert.js converts a checkpoint in cdn/convert.worker.js, found next to it', async () => {
+    const { page, errors } = await open(browser, `${server.origin}/demos/cdn/convert-worker.html`);
+    try {
+      await page.waitForFunction(() => 'converted' in window, { timeout: 30_000 });
+      const converted = await page.evaluate(
+        () => (window as unknown as { converted: { weights: number; expected: number; classes: number } }).converted,
+      );
+      assert.equal(converted.classes, 10);
+      assert.ok(converted.weights > 0);
+      assert.equal(converted.weights, converted.expected);
       assert.deepEqual(errors, []);
       assert.deepEqual(server.missing, []);
     } finally {

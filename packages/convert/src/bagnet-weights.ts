@@ -4,7 +4,6 @@
  * BatchNorm into conv biases (eps 1e-5) and transposes OIHW → HWIO and fc → 1×1 head.
  */
 import {
-  BagNet,
   blockSpecs,
   BN_EPSILON,
   featureChannels,
@@ -12,7 +11,7 @@ import {
   layerName,
   validateArchitecture,
 } from '@bagnet-vis/core';
-import type { BagNetArchitecture, BagNetMetadataOptions, WeightValue } from '@bagnet-vis/core';
+import type { BagNetArchitecture } from '@bagnet-vis/core';
 
 import { CheckpointArchitectureError, printable } from './errors.js';
 import type { StateDict, TorchTensor } from './torch-checkpoint.js';
@@ -162,7 +161,7 @@ function receptive(a: BagNetArchitecture): number {
 }
 
 /** OIHW conv weight (optionally scaled per output channel) → HWIO. */
-function toHwio(t: TorchTensor, scale?: Float64Array): WeightValue {
+function toHwio(t: TorchTensor, scale?: Float64Array): FoldedWeight {
   const [o, i, h, w] = t.shape as [number, number, number, number];
   const out = new Float32Array(o * i * h * w);
   const src = t.data;
@@ -195,23 +194,47 @@ function bnFold(sd: StateDict, key: string): { scale: Float64Array; bias: Float3
   return { scale, bias };
 }
 
-/** The folded core weights (names of `foldedWeightSpecs`) of a checked state_dict. */
-export function foldStateDict(sd: StateDict, a: BagNetArchitecture): Map<string, WeightValue> {
+/** A folded weight: float32 data of its own (never a view of another array) and its shape. */
+export interface FoldedWeight {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
+
+/** Options of {@link foldStateDict}. */
+export interface FoldOptions {
+  /** Called after each folded weight (`done` of `total`), for progress bars. */
+  readonly onWeight?: (done: number, total: number) => void;
+}
+
+/**
+ * The folded core weights (names of `foldedWeightSpecs`) of a checked state_dict. Needs no tfjs:
+ * `BagNet.create(architecture, { weights })` takes the result.
+ */
+export function foldStateDict(
+  sd: StateDict,
+  a: BagNetArchitecture,
+  options: FoldOptions = {},
+): Map<string, FoldedWeight> {
   for (const [k, t] of sd) {
     for (const x of t.data) {
       if (!Number.isFinite(x)) fail(`State_dict key ${k} contains NaN or infinite values.`);
     }
   }
-  const out = new Map<string, WeightValue>();
+  const out = new Map<string, FoldedWeight>();
+  const total = foldedWeightSpecs(a).length;
+  const set = (name: string, weight: FoldedWeight) => {
+    out.set(name, weight);
+    options.onWeight?.(out.size, total);
+  };
   const put = (name: string, convKey: string, bnKey?: string) => {
     const l = layerName(name);
     if (bnKey === undefined) {
-      out.set(`${l}/kernel`, toHwio(sd.get(`${convKey}.weight`)!));
+      set(`${l}/kernel`, toHwio(sd.get(`${convKey}.weight`)!));
       return;
     }
     const { scale, bias } = bnFold(sd, bnKey);
-    out.set(`${l}/kernel`, toHwio(sd.get(`${convKey}.weight`)!, scale));
-    out.set(`${l}/bias`, { data: bias, shape: [bias.length] });
+    set(`${l}/kernel`, toHwio(sd.get(`${convKey}.weight`)!, scale));
+    set(`${l}/bias`, { data: bias, shape: [bias.length] });
   };
   put('conv1', 'conv1');
   put('conv2', 'conv2', 'bn1');
@@ -225,21 +248,8 @@ export function foldStateDict(sd: StateDict, a: BagNetArchitecture): Map<string,
   const [c, d] = fcw.shape as [number, number];
   const head = new Float32Array(d * c);
   for (let k = 0; k < c; k++) for (let j = 0; j < d; j++) head[j * c + k] = fcw.data[k * d + j]!;
-  out.set('head/kernel', { data: head, shape: [1, 1, d, c] });
-  out.set('head/bias', { data: Float32Array.from(sd.get('fc.bias')!.data), shape: [c] });
-  const specs = foldedWeightSpecs(a);
-  if (specs.length !== out.size)
-    throw new Error(`Internal error: folded ${out.size} weights, core expects ${specs.length}.`);
+  set('head/kernel', { data: head, shape: [1, 1, d, c] });
+  set('head/bias', { data: Float32Array.from(sd.get('fc.bias')!.data), shape: [c] });
+  if (total !== out.size) throw new Error(`Internal error: folded ${out.size} weights, core expects ${total}.`);
   return out;
-}
-
-/** Options of {@link bagnetFromStateDict}. */
-export interface FromStateDictOptions extends InferOptions, BagNetMetadataOptions {}
-
-/** A core BagNet from a reference state_dict (keys already unwrapped / unprefixed). */
-export function bagnetFromStateDict(sd: StateDict, options: FromStateDictOptions = {}): BagNet {
-  const architecture = inferArchitecture(sd, options);
-  checkStateDict(sd, architecture);
-  const weights = foldStateDict(sd, architecture);
-  return BagNet.create(architecture, { ...options, weights });
 }

@@ -7,8 +7,19 @@ export {
   UnsafePickleError,
 } from './errors.js';
 export type { CheckpointLocation } from './errors.js';
-export { convertCheckpoint, CONVERTER, describeCheckpoint } from './convert.js';
-export type { ConvertOptions, ConvertProgress } from './convert.js';
+export {
+  bagnetFromConverted,
+  bagnetFromStateDict,
+  convertCheckpoint,
+  CONVERTER,
+  describeCheckpoint,
+} from './convert.js';
+export type { ConvertOptions, ConvertProgress, FromStateDictOptions } from './convert.js';
+export { convertCheckpointWeights } from './convert-weights.js';
+export type { ConvertedCheckpoint } from './convert-weights.js';
+export { CheckpointConverter, convertInWorker } from './checkpoint-converter.js';
+export type { CheckpointConverterOptions, WorkerConvertCallOptions } from './checkpoint-converter.js';
+export type { WorkerConvertOptions, WorkerConvertProgress } from './worker-protocol.js';
 export { IMAGENET_LABELS } from './imagenet-labels.js';
 export { parseLabels } from './labels.js';
 export {
@@ -32,11 +43,5 @@ export type {
   TorchDType,
   TorchTensor,
 } from './torch-checkpoint.js';
-export {
-  bagnetFromStateDict,
-  checkStateDict,
-  foldStateDict,
-  inferArchitecture,
-  referenceStateDictShapes,
-} from './bagnet-weights.js';
-export type { FromStateDictOptions, InferOptions } from './bagnet-weights.js';
+export { checkStateDict, foldStateDict, inferArchitecture, referenceStateDictShapes } from './bagnet-weights.js';
+export type { FoldedWeight, FoldOptions, InferOptions } from './bagnet-weights.js';

@@ -46,6 +46,12 @@ export interface ReadTorchCheckpointOptions {
    * a `CheckpointBudgetError`, raised before the allocation.
    */
   readonly maxBytes?: number;
+  /**
+   * Called after each distinct tensor is read as float32 (`done` of `total`; a view shared by
+   * several keys counts once). For progress bars; the reader is synchronous, so it cannot be
+   * cancelled from here — run it in a worker (`CheckpointConverter`) to cancel.
+   */
+  readonly onTensor?: (done: number, total: number) => void;
 }
 
 /** Default of {@link ReadTorchCheckpointOptions.maxBytes}: 512 MiB. */
@@ -91,7 +97,7 @@ export function inspectTorchCheckpoint(bytes: Uint8Array, opts: ReadTorchCheckpo
   const budget = new Budget(maxBytes, file);
   const kind = sniff(bytes, file);
   const loaded = kind === 'zip' ? readZip(bytes, file, budget) : readLegacy(bytes, file);
-  return buildStateDict(loaded, file, budget);
+  return buildStateDict(loaded, file, budget, opts.onTensor);
 }
 
 /** Counts the bytes the reader allocates against `maxBytes`. */
@@ -440,7 +446,12 @@ const WRAPPER_KEYS: readonly StateDictWrapperKey[] = ['state_dict', 'model', 'mo
 const MODULE_PREFIX = 'module.';
 const NUM_BATCHES_TRACKED = 'num_batches_tracked';
 
-function buildStateDict(loaded: LoadedCheckpoint, file: string, budget: Budget): TorchCheckpointInfo {
+function buildStateDict(
+  loaded: LoadedCheckpoint,
+  file: string,
+  budget: Budget,
+  onTensor?: (done: number, total: number) => void,
+): TorchCheckpointInfo {
   const root = loaded.root;
   if (!(root instanceof Map)) {
     throw new CheckpointFormatError(
@@ -508,6 +519,7 @@ function buildStateDict(loaded: LoadedCheckpoint, file: string, budget: Budget):
       const bytes = loaded.storageBytes(plan.rootKey);
       data = toFloat32(bytes, plan.dtype, loaded.littleEndian, plan.start, plan.shape, plan.stride, plan.numel);
       read.set(plan.signature, data);
+      onTensor?.(read.size, unique.size);
     }
     stateDict.set(key, { shape: Object.freeze([...plan.shape]), dtype: plan.dtype, data });
   }
