@@ -5,7 +5,9 @@
  * Layout of the site:
  *   /                      demos/site/ (index.html, styles.css)
  *   /app/                  the bundle, built in memory at start (code-split: each tfjs backend
- *                          loads when it is picked)
+ *                          loads when it is picked), and /app/convert.worker.js, the module
+ *                          worker of @bagnet-vis/convert's CheckpointConverter (it looks for
+ *                          `./convert.worker.js` next to its own module, i.e. in /app/)
  *   /default/ /samples/ /photos/
  *                          packages/models/: the default model, its test images and the photos.
  *                          @bagnet-vis/models computes these URLs from its module's location
@@ -84,7 +86,10 @@ export interface DemoServer {
 async function bundleSite(): Promise<Map<string, Uint8Array>> {
   const outdir = join(root, '.demo-bundle'); // never written: write: false
   const result = await bundleForBrowser({
-    entryPoints: { main: join(SITE, 'main.ts') },
+    entryPoints: {
+      main: join(SITE, 'main.ts'),
+      'convert.worker': join(root, 'packages', 'convert', 'src', 'convert.worker.ts'),
+    },
     splitting: true,
     outdir,
     minify: true,

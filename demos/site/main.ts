@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       checkpointDrop: byId('checkpoint-drop', HTMLElement),
       checkpointInput: byId('checkpoint-file', HTMLInputElement),
       checkpointProgress: byId('checkpoint-progress', HTMLProgressElement),
+      checkpointCancel: byId('checkpoint-cancel', HTMLButtonElement),
       checkpointStatus: byId('checkpoint-status', HTMLElement),
       error: byId('own-error', HTMLElement),
       modelSelect: byId('own-model', HTMLSelectElement),

@@ -1,11 +1,12 @@
 /**
  * "Use your own": explain a dropped image or the shipped photographs with any of the page's
  * models — the default one, a BagNet checkpoint converted here in the browser with
- * @bagnet-vis/convert (the user's file never leaves the page), or the head fine-tuned below.
+ * @bagnet-vis/convert (the user's file never leaves the page; it is read and converted in a Web
+ * Worker, so the page stays responsive and the conversion can be cancelled), or the head
+ * fine-tuned below.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { BagNet } from '@bagnet-vis/core';
-import { convertCheckpoint } from '@bagnet-vis/convert';
+import { bagnetFromConverted, CheckpointConverter } from '@bagnet-vis/convert';
 import { photos } from '@bagnet-vis/models';
 
 import type { BackendPicker } from './backend-picker.js';
@@ -23,6 +24,8 @@ export interface OwnParts {
   readonly checkpointDrop: HTMLElement;
   readonly checkpointInput: HTMLInputElement;
   readonly checkpointProgress: HTMLProgressElement;
+  /** Cancels the conversion in progress (shown while one runs). */
+  readonly checkpointCancel: HTMLButtonElement;
   readonly checkpointStatus: HTMLElement;
   readonly error: HTMLElement;
   readonly modelSelect: HTMLSelectElement;
@@ -69,6 +72,9 @@ export class OwnSection {
   readonly #models = new Map<string, { model: BagNet; title: string }>();
   readonly #choices: Choice[] = [];
   #selected?: Choice;
+  /** Reads and converts checkpoints off the main thread; its worker starts on the first file. */
+  readonly #converter = new CheckpointConverter();
+  #conversion?: AbortController;
 
   constructor(parts: OwnParts, pane: ExplanationPane, picker: BackendPicker, defaultModel: BagNet) {
     this.#parts = parts;
@@ -82,6 +88,7 @@ export class OwnSection {
     });
     dropZone(parts.imageDrop, parts.imageInput, (files) => void this.#addImage(files[0]!));
     dropZone(parts.checkpointDrop, parts.checkpointInput, (files) => void this.#convert(files[0]!));
+    parts.checkpointCancel.addEventListener('click', () => this.#conversion?.abort());
     parts.credits.textContent =
       'Photographs: ' +
       photos.map((p) => `${p.title} (${p.licence}, ${p.credit})`).join(' · ') +
@@ -188,22 +195,33 @@ export class OwnSection {
 
   async #convert(file: File): Promise<void> {
     const { checkpointProgress: progress, checkpointStatus: status, checkpointDrop: drop } = this.#parts;
+    const cancel = this.#parts.checkpointCancel;
+    this.#conversion?.abort(); // a new file replaces the one being converted
+    const conversion = new AbortController();
+    this.#conversion = conversion;
     showError(this.#parts.error, undefined);
     const release = this.#picker.hold();
     progress.hidden = false;
+    progress.removeAttribute('value'); // indeterminate until the worker reports
+    cancel.hidden = false;
     drop.dataset['state'] = 'converting';
     const previousStatus = status.textContent ?? '';
     status.textContent = `Reading ${file.name} (${(file.size / 2 ** 20).toFixed(1)} MB)…`;
     const started = performance.now();
     try {
-      await tf.nextFrame();
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const model = await convertCheckpoint(bytes, {
+      // The worker reads the file itself: nothing of it is copied on this thread.
+      const converted = await this.#converter.convert(file, {
         fileName: file.name,
+        signal: conversion.signal,
         onProgress: (p) => {
-          status.textContent = p.message;
+          progress.max = 1;
+          progress.value = p.fraction;
+          status.textContent = `${p.message}…`;
         },
       });
+      progress.removeAttribute('value');
+      status.textContent = 'Building the TensorFlow.js model…';
+      const model = bagnetFromConverted(converted);
       const title = `${file.name} (BagNet-${model.receptiveField}, ${model.numClasses} classes)`;
       const old = this.#models.get('checkpoint');
       await this.setModel('checkpoint', title, model);
@@ -215,11 +233,23 @@ export class OwnSection {
       );
       old?.model.dispose();
     } catch (e) {
+      if (conversion.signal.aborted) {
+        // Cancelled, or replaced by a newer file (which now owns the status line).
+        if (this.#conversion === conversion) {
+          status.textContent = `Conversion of ${file.name} cancelled.`;
+          drop.dataset['state'] = 'cancelled';
+        }
+        return;
+      }
       status.textContent = previousStatus;
       drop.dataset['state'] = 'error';
       showError(this.#parts.error, `Could not convert “${file.name}”: ${errorMessage(e)}`);
     } finally {
-      progress.hidden = true;
+      if (this.#conversion === conversion) {
+        this.#conversion = undefined;
+        progress.hidden = true;
+        cancel.hidden = true;
+      }
       release();
     }
   }

@@ -3,9 +3,9 @@
  * Chromium (Debian's /usr/bin/chromium, the flags of scripts/chromium.mjs). Checks that the demo
  * site explains a clicked test image with the class @bagnet-vis/core predicts for it in Node —
  * heatmap canvas, evidence bars and patch gallery all on that class — and that the dense heatmap,
- * the patch figure, the analyses, a checkpoint dropped on the page (converted in the browser),
- * fine-tuning and the backend picker work; that bad files give readable errors and leave the page
- * usable; and that the page logs no errors.
+ * the patch figure, the analyses, a checkpoint dropped on the page (converted in the browser, in a
+ * Web Worker, and cancellable), fine-tuning and the backend picker work; that bad files give
+ * readable errors and leave the page usable; and that the page logs no errors.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,10 +18,12 @@ import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { PNG } from 'pngjs';
-import { useBackend } from '@bagnet-vis/core';
+import { bagnetArchitecture, useBackend } from '@bagnet-vis/core';
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
+import { referenceStateDictShapes } from '@bagnet-vis/convert';
 
 import { CHROMIUM_FLAGS, chromiumPath } from '../../scripts/chromium.mjs';
+import { seededStateDictZip } from '../bad-inputs/pickle-writer.js';
 import { startDemoServer } from '../../scripts/serve-demo.js';
 import type { DemoServer } from '../../scripts/serve-demo.js';
 
@@ -227,9 +229,21 @@ describe('demo site (npm start)', { timeout: 600_000 }, () => {
     assert.match(labels[1]!, /Logit linearity/);
   });
 
-  it('converts a dropped BagNet checkpoint in the browser and explains a photograph with it', async () => {
+  it('converts a checkpoint in a Web Worker: a cancel stops it, then a dropped checkpoint explains a photograph', async () => {
     await page.waitForSelector('#own-images .thumb[data-key^="photo:"]');
     const input = await page.$('#checkpoint-file');
+    // A full-size BagNet-33 (73.5 MB) takes seconds in the worker: cancelled while it converts.
+    const big = join(files, 'bagnet33-full.pth');
+    writeFileSync(big, seededStateDictZip(referenceStateDictShapes(bagnetArchitecture({ q: 33 }))));
+    await (input as ElementHandle<HTMLInputElement>).uploadFile(big);
+    await page.waitForSelector('#checkpoint-drop[data-state="converting"] #checkpoint-cancel:not([hidden])');
+    await page.click('#checkpoint-cancel');
+    await page.waitForSelector('#checkpoint-drop[data-state="cancelled"]', { timeout: 10_000 });
+    assert.match(await text(page, '#checkpoint-status'), /^Conversion of bagnet33-full\.pth cancelled\.$/);
+    assert.equal(await page.$eval('#checkpoint-cancel', (b) => (b as HTMLElement).hidden), true);
+    assert.equal(await page.$eval('#own-error', (e) => (e as HTMLElement).hidden), true);
+    rmSync(big);
+    // Usable after: the next file converts.
     await (input as ElementHandle<HTMLInputElement>).uploadFile(CHECKPOINT);
     await page.waitForSelector('#checkpoint-drop[data-state="converted"], #checkpoint-drop[data-state="error"]', {
       timeout: 30_000,
