@@ -425,20 +425,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=DATA_DIR)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--epochs", type=int, default=16)
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--lr", type=float, default=0.1, help="peak learning rate of the one-cycle schedule")
     ap.add_argument("--weight-decay", type=float, default=5e-4)
-    ap.add_argument("--label-smoothing", type=float, default=0.0,
-                    help="label smoothing of the cross-entropy (default 0, as the shipped model)")
+    ap.add_argument("--label-smoothing", type=float, default=0.1,
+                    help="label smoothing of the cross-entropy (default 0.1, as the shipped model)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--val-size", type=int, default=5000)
     ap.add_argument("--kernel3", type=parse_quad, default=(1, 1, 1, 0),
                     help="leading 3x3 blocks per stage (default 1,1,1,0)")
-    ap.add_argument("--stage-strides", type=parse_quad, default=(1, 2, 1, 1),
-                    help="stride of each stage's first block, 1 or 2 (default 1,2,1,1)")
+    ap.add_argument("--stage-strides", type=parse_quad, default=(2, 1, 1, 1),
+                    help="stride of each stage's first block, 1 or 2 (default 2,1,1,1: q = 13)")
     ap.add_argument("--blocks", type=parse_quad, default=(1, 1, 1, 1))
-    ap.add_argument("--width-scale", type=float, default=0.125)
+    ap.add_argument("--width-scale", type=float, default=0.1875)
     ap.add_argument("--samples-per-class", type=int, default=5)
     ap.add_argument("--train-subset", type=int, default=0, help="use only N training images (smoke tests)")
     ap.add_argument("--skip-cnn", action="store_true", help="do not train the comparison CNN")

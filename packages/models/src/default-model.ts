@@ -4,7 +4,7 @@
  */
 
 /**
- * URL of the default model's `model.json` (a BagNet with q = 11 px patches, stride 2, trained on
+ * URL of the default model's `model.json` (a BagNet with q = 13 px patches, stride 2, trained on
  * Fashion-MNIST; see `default/MODEL_CARD.md`). Load it with `loadBagNet(defaultModelUrl.href)`
  * from `@bagnet-vis/core`, or in Node with `loadBagNetFromDisk(fileURLToPath(defaultModelUrl))`.
  */
