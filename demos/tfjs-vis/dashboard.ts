@@ -70,7 +70,7 @@ export async function showModel(tfvis: typeof TfjsVis, net: BagNet, log: Trainin
   await tfvis.render.table(SURFACES.testAccuracy, {
     headers: ['model', 'test accuracy (10,000 images)'],
     values: [
-      ['BagNet (q = 11, stride 2)', percent(bagnet.testAccuracy)],
+      [`BagNet (q = ${net.receptiveField}, stride ${net.stride})`, percent(bagnet.testAccuracy)],
       ['plain CNN (whole-image receptive field)', percent(plainCnn.testAccuracy)],
     ],
   });

@@ -11,7 +11,7 @@ const PACKAGES = [
   ],
   ['elements', 'The web components: <bagnet-heatmap>, <patch-gallery>, <evidence-bar>, <bagnet-explainer>.'],
   ['tfjs-vis', 'render.* and show.* that draw the elements into tfjs-vis visor surfaces.'],
-  ['models', 'The default model (BagNet-11 on Fashion-MNIST), its labels, sample images and photos.'],
+  ['models', 'The default model (BagNet-13 on Fashion-MNIST), its labels, sample images and photos.'],
   ['convert', "Reads the authors' PyTorch checkpoints (and Keras .h5) and writes the tfjs model format."],
   ['cli', 'The bagnet command: convert, explain, info, bench, train.'],
 ] as const;

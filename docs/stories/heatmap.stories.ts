@@ -150,7 +150,7 @@ export const ModelNotFound: Story = {
   play: async ({ canvasElement }) => untilError(heatmapIn(canvasElement), /404|not found|could not/i),
 };
 
-/** An image smaller than the receptive field (8×8 px < q = 11 px). */
+/** An image smaller than the receptive field (8×8 px < q = 13 px). */
 export const ImageTooSmall: Story = {
   name: 'Error: image smaller than q',
   args: { src: undefined },

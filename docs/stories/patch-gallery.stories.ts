@@ -65,7 +65,7 @@ type Story = StoryObj;
 
 /**
  * The patches with the most and the least evidence for the top class, each cropped at its
- * receptive field (11 × 11 px here), with its logit and share of the class's evidence.
+ * receptive field (13 × 13 px here), with its logit and share of the class's evidence.
  */
 export const FromAttributes: Story = {
   name: 'From attributes (model-src + src)',

@@ -2,7 +2,7 @@
  * `bagnet explain --robust <px>`: the certificate in the terminal, the JSON and the PNG is exactly
  * what core's `patchRobustness` returns for the same evidence map (the CLI draws, core computes);
  * bad flags end with exit code 2 and one line, and a good run follows through the same surface.
- * Model: the shipped default model (q = 11, stride 2) on one of its samples.
+ * Model: the shipped default model (q = 13, stride 2) on one of its samples.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +21,12 @@ import { noLeaks } from '../helpers/leaks.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = join(ROOT, 'packages/models/default');
+/** The model's q and stride, from its metadata: the certificate's window depends on them. */
+const { receptiveField: Q, stride: STRIDE } = (
+  JSON.parse(readFileSync(join(MODEL, 'model.json'), 'utf8')) as {
+    userDefinedMetadata: { bagnet: { receptiveField: number; stride: number } };
+  }
+).userDefinedMetadata.bagnet;
 const IMAGE = join(ROOT, 'packages/models/samples/test-00102-sneaker.png');
 
 async function bagnet(...args: string[]) {
@@ -87,7 +93,7 @@ describe('bagnet explain --robust', () => {
         const [rows, cols, classes] = doc.logitMap.shape;
         const evidence = new EvidenceMap({
           logitMap: Float32Array.from(doc.logitMap.data),
-          geometry: new PatchGeometry(11, 2, 28, 28, rows, cols),
+          geometry: new PatchGeometry(Q, STRIDE, 28, 28, rows, cols),
           labels: Array.from({ length: classes }, (_, k) => String(k)),
         });
         const core = await patchRobustness(evidence, { patchPx: Number(patch), method });

@@ -134,7 +134,7 @@ describe('bagnet train', () => {
       r.stderr,
       /^50 images in 3 classes: shoes \(15\), tops \(25\), trousers-and-bags \(10\); skipped 1 non-image entry \(shoes\/notes\.txt\)$/m,
     );
-    assert.match(r.stderr, /fine-tuning the head of BagNet-11 \(10 classes → 3\) on the wasm backend/);
+    assert.match(r.stderr, /fine-tuning the head of BagNet-13 \(10 classes → 3\) on the wasm backend/);
     const epochs = r.stderr.split('\n').filter((l) => l.startsWith('epoch'));
     assert.equal(epochs.length, 15);
     assert.match(
@@ -145,7 +145,7 @@ describe('bagnet train', () => {
     const summary = r.stdout.trim();
     assert.match(
       summary,
-      /model\.json: BagNet-11 with a new head for 3 classes \(shoes, tops, trousers-and-bags\); training accuracy [\d.]+ % on 40 images, held-out accuracy [\d.]+ % on 10$/,
+      /model\.json: BagNet-13 with a new head for 3 classes \(shoes, tops, trousers-and-bags\); training accuracy [\d.]+ % on 40 images, held-out accuracy [\d.]+ % on 10$/,
     );
     const [train, held] = [...summary.matchAll(/accuracy ([\d.]+) %/g)].map((m) => Number(m[1]));
     console.log(`  bagnet train: training accuracy ${train} %, held-out ${held} % (3 classes)`);
@@ -246,7 +246,7 @@ describe('bagnet train', () => {
       [
         [...train, tiny, '--resize', 'none'],
         1,
-        /Image 'tops\/small\.png' is 8×8 px, smaller than the model's receptive field q = 11 px/,
+        /Image 'tops\/small\.png' is 8×8 px, smaller than the model's receptive field q = 13 px/,
       ],
       [
         [...train, tree, '--labels', labels],

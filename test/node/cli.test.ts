@@ -382,7 +382,7 @@ describe('bagnet: bad inputs end with one line and no output', () => {
     const model = join(ROOT, 'packages/models/default');
     const specific = await bagnet('explain', '--help', '--model', model);
     assert.equal(specific.code, 0);
-    assert.match(specific.stdout, /one per 11×11 patch, every 2 px for this model/);
+    assert.match(specific.stdout, /one per 13×13 patch, every 2 px for this model/);
     const unreadable = await bagnet('explain', '--help', '--model', join(model, 'nope.json'));
     assert.equal(unreadable.code, 0);
     assert.match(unreadable.stdout, /The help above is general: --model could not be read: ENOENT/);

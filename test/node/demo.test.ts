@@ -30,6 +30,15 @@ import type { DemoServer } from '../../scripts/serve-demo.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /** A test image the default model gets wrong (a coat it calls a dress): true and predicted differ. */
 const SAMPLE = 'test-03220-coat.png';
+/** The default model's evidence grid on a 28×28 image, from its metadata: floor((28 − q)/stride) + 1 cells a side. */
+const GRID = (() => {
+  const { receptiveField: q, stride } = (
+    JSON.parse(readFileSync(join(root, 'packages/models/default/model.json'), 'utf8')) as {
+      userDefinedMetadata: { bagnet: { receptiveField: number; stride: number } };
+    }
+  ).userDefinedMetadata.bagnet;
+  return Math.floor((28 - q) / stride) + 1;
+})();
 /** A small BagNet-33 checkpoint in the reference format (random weights, 10 classes): see test/fixtures. */
 const CHECKPOINT = join(root, 'test/fixtures/bagnet33_c10_s0_w0.125_b1111/bagnet33_c10_s0_w0.125_b1111.pth.tar');
 
@@ -140,7 +149,7 @@ describe('demo site (npm start)', { timeout: 600_000 }, () => {
     );
     assert.match(await text(page, '#backend-status'), /^(WebGPU|WebGL|WASM|CPU) active · forward pass [\d.]+ m?s/);
     await waitForViews(page, 'explore');
-    assert.equal((await shown(page, 'explore')).overlay.slice(0, 2).join('×'), '9×9');
+    assert.deepEqual((await shown(page, 'explore')).overlay.slice(0, 2), [GRID, GRID]);
     assert.equal(await page.$$eval('#samples .thumb', (b) => b.length), 50);
   });
 
@@ -174,8 +183,8 @@ describe('demo site (npm start)', { timeout: 600_000 }, () => {
     assert.equal(await text(page, '#explore-verdict [data-role="true"]'), label);
     assert.match(await text(page, '#explore-verdict .mark'), expected.label === label ? /right/ : /wrong/);
     const views = await shown(page, 'explore');
-    assert.deepEqual(views.overlay.slice(0, 2), [9, 9]);
-    assert.ok(views.overlay[2] > 40, `the heatmap painted only ${views.overlay[2]} of 81 cells`);
+    assert.deepEqual(views.overlay.slice(0, 2), [GRID, GRID]);
+    assert.ok(views.overlay[2] > GRID ** 2 / 2, `the heatmap painted only ${views.overlay[2]} of ${GRID ** 2} cells`);
     assert.ok(views.summary.startsWith(`Evidence map for “${expected.label}”`), views.summary);
     assert.equal(views.bar, expected.label);
     assert.equal(views.gallery, `Most evidence for “${expected.label}”`);
@@ -207,7 +216,7 @@ describe('demo site (npm start)', { timeout: 600_000 }, () => {
     for (const [, n] of rows) assert.equal(n, 8);
     assert.match(
       await text(page, '#patches-status'),
-      /^50 images, 8 patches per class, mined by `bagnet mine` \(q = 11, /,
+      /^50 images, 8 patches per class, mined by `bagnet mine` \(q = 13, /,
     );
     assert.match(await text(page, '#samples-summary'), /gets \d+ of 50 right/);
   });
@@ -289,7 +298,7 @@ describe('demo site (npm start)', { timeout: 600_000 }, () => {
     await page.click('#own-images .thumb[data-key="photo:coffee.png"]');
     await page.waitForFunction(() => document.querySelector('#own-verdict')?.textContent?.startsWith('Coffee cup'));
     await waitForViews(page, 'own');
-    assert.deepEqual((await shown(page, 'own')).overlay.slice(0, 2), [9, 9]); // fitted to 28×28
+    assert.deepEqual((await shown(page, 'own')).overlay.slice(0, 2), [GRID, GRID]); // fitted to 28×28
     assert.equal(await page.$eval('#own-error', (e) => (e as HTMLElement).hidden), true);
   });
 

@@ -102,5 +102,5 @@ test('fresh clone: setup links bagnet, `npx --no-install bagnet --help` runs it 
   const info = sh('npx', ['--no-install', 'bagnet', 'info', 'packages/models/default'], { cwd: clone });
   assert.equal(info.code, 0, info.err);
   assert.match(info.out, new RegExp(`^model +${join(clone, 'packages/models/default/model.json')}$`, 'm'));
-  assert.match(info.out, /receptive field +q = 11 px \(BagNet-11\), stride 2 px/);
+  assert.match(info.out, /receptive field +q = 13 px \(BagNet-13\), stride 2 px/);
 });

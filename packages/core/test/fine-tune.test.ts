@@ -4,7 +4,7 @@
  *
  * Head fine-tuning runs on the WASM backend — the backend that cannot train convolutions, so these
  * tests are also the proof that the head needs none — with the shipped default model
- * (packages/models/default: Fashion-MNIST, q = 11) and its 50 committed held-out sample images
+ * (packages/models/default: Fashion-MNIST, q = 13) and its 50 committed held-out sample images
  * (packages/models/samples), relabelled: 3 new classes (trousers & bags / shoes / tops), and the 10
  * classes under shuffled indices (a head learnt from zero). Full training runs on the CPU backend
  * with a tiny random model (q = 9, 1 block per stage, 64 features) on 20×20 synthetic stripes.
@@ -320,7 +320,7 @@ describe('fineTuneHead (WASM backend, default model)', () => {
       await bad(
         [...two, { image: { data: new Uint8Array(8 * 8 * 3), width: 8, height: 8 }, label: 0 }],
         { labels: GROUPS },
-        /example 12 \(class "trousers and bags"\): Image of 8×8 px is smaller than .* q = 11/,
+        /example 12 \(class "trousers and bags"\): Image of 8×8 px is smaller than .* q = 13/,
       );
       await bad(grouped, { labels: GROUPS, epochs: 0 }, /epochs must be a positive integer/);
       await bad(grouped, { labels: GROUPS, validationSplit: 1 }, /validationSplit must be a fraction in \[0, 1\)/);

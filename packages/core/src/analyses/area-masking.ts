@@ -6,7 +6,7 @@
  * spread over the draws is the band the informed curve has to leave.
  *
  * Masks are sized by area, not by patch count: with a small image and a stride smaller than q
- * (the default model: 11×11 patches every 2 px on 28×28) the top-ranked patches overlap heavily,
+ * (the default model: 13×13 patches every 2 px on 28×28) the top-ranked patches overlap heavily,
  * so k informed patches cover far less of the image than k random ones and a curve over k would
  * compare unequal amounts of occlusion. Here both curves mask the same share of pixels.
  *
