@@ -450,7 +450,9 @@ export class PatchGalleryElement extends EvidenceViewElement {
       c !== null && c.row === tile.row && c.col === tile.col && c.imageIndex === tile.imageIndex;
     const active = is(linkedHover);
     const pressed = is(selected);
-    const word = evidenceWord(tile.logit);
+    // For or against by the contribution, as core's split counts it; a mined file's tiles have no
+    // contribution (the file holds no head bias), so their patch logit decides.
+    const word = evidenceWord(Number.isFinite(tile.contribution) ? tile.contribution : tile.logit);
     const inner = html`<canvas part="crop" data-tile=${index} aria-hidden="true"></canvas>
       <span part="rank" class="rank">#${tile.rank}</span>
       <span part="value" class="value">${formatEvidence(tile.logit)}</span>

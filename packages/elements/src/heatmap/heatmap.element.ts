@@ -618,7 +618,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
     const label = this.data.evidence?.labels[cell.classIndex] ?? `class ${cell.classIndex}`;
     return (
       `Row ${cell.row + 1}, column ${cell.col + 1}: ${formatEvidence(cell.logit)}, ` +
-      `evidence ${evidenceWord(cell.logit)} “${label}”`
+      `evidence ${evidenceWord(cell.contribution)} “${label}”`
     );
   }
 
@@ -637,7 +637,7 @@ export class BagNetHeatmapElement extends EvidenceViewElement {
       })}
     >
       row ${cell.row + 1}, col ${cell.col + 1} · <strong>${formatEvidence(cell.logit)}</strong>
-      ${evidenceWord(cell.logit)}
+      ${evidenceWord(cell.contribution)}
     </div>`;
   }
 

@@ -346,6 +346,12 @@ describe('<bagnet-heatmap> with a known evidence map', () => {
     const label = $(el, '[part="figure"]').getAttribute('aria-label')!;
     expect(label).to.contain('Strongest evidence for it: row 1, column 1 (+4); row 2, column 4 (+3). ');
     expect(label).to.contain('Strongest against: row 2, column 1 (\u22124);');
+    // The cell texts say the same: the patch of logit +2 (row 1, column 2) is against.
+    el.highlight = { row: 0, col: 1 };
+    await settle(el);
+    expect($(el, '#cursor-text').textContent).to.contain('Row 1, column 2: +2, evidence against “for”');
+    expect($(el, '[part="tooltip"]').textContent).to.match(/row 1, col 2 · \+2\s+against/);
+    el.highlight = null;
     const split = map.classEvidence(0).split;
     expect([split.positiveCount, split.negativeCount]).to.deep.equal([2, 14]);
     // The same element with the known map (bias 0.25) still names three patches for.

@@ -30,7 +30,7 @@ export function formatShare(fraction: number): string {
   return `${pct < 0 ? '\u2212' : ''}${text} %`;
 }
 
-/** Words for the sign of evidence: colour is never the only channel. */
+/** Words for the sign of evidence (a patch's contribution to the logit): colour is never the only channel. */
 export function evidenceWord(value: number): string {
   return value > 0 ? 'for' : value < 0 ? 'against' : 'neutral';
 }
