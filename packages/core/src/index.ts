@@ -139,6 +139,8 @@ export {
   shardSize,
 } from './analyses/mined-patches.js';
 export type { MinedClassRecord, MinedPatchesFile, MinedPatchRecord, ShardSpec } from './analyses/mined-patches.js';
+export { accuracyRate, CertifiedAccuracyTally, certifiedAccuracyProblem } from './analyses/certified-accuracy.js';
+export type { AccuracyCounts, CertifiedAccuracy, ClassAccuracy } from './analyses/certified-accuracy.js';
 export { randomPermutation, seededRandom } from './analyses/random.js';
 export { fineTuneHead, HEAD_TRAINING_DEFAULTS } from './training/fine-tune.js';
 export {

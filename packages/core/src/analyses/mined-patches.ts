@@ -11,6 +11,9 @@
  * way (same model, backend and preprocessing, which the file records and merge checks).
  */
 import { BagNetFormatError, BagNetInputError } from '../errors.js';
+import type { RobustnessMethod } from '../evidence/robustness.js';
+import type { CertifiedAccuracy } from './certified-accuracy.js';
+import { CertifiedAccuracyTally, certifiedAccuracyProblem } from './certified-accuracy.js';
 import type { MinedClass, MinedPatch } from './patch-mining.js';
 import { PatchMiner } from './patch-mining.js';
 
@@ -86,12 +89,25 @@ export interface MinedPatchesFile {
     readonly list: string;
     readonly k: number;
     readonly classes: readonly number[];
+    /**
+     * Present when the run also counted clean and certified accuracy against a patch
+     * (`patchRobustness` on each image, compared with its true class): the defence and where the
+     * true classes came from (the writer's description, with a fingerprint of them).
+     */
+    readonly robustness?: {
+      readonly method: RobustnessMethod;
+      readonly patchPx: number;
+      readonly threshold: number;
+      readonly truth: string;
+    };
   };
   /** The part of the list this file covers; absent for the whole list. */
   readonly shard?: ShardSpec;
   /** Images of this file's part done so far, in list order (a partial file has fewer than its part). */
   readonly done: number;
   readonly results: readonly MinedClassRecord[];
+  /** With `run.robustness`: the counts over the `done` images (`total.images` = `done`). */
+  readonly accuracy?: CertifiedAccuracy;
 }
 
 /** Indices of the whole list's `total` images that shard `spec` covers, in order. */
@@ -191,6 +207,9 @@ function sameRun(a: MinedPatchesFile['run'], b: MinedPatchesFile['run']): string
     if (a[key] !== b[key]) return `${key} (${JSON.stringify(a[key])} vs ${JSON.stringify(b[key])})`;
   }
   if (a.classes.join(',') !== b.classes.join(',')) return 'classes';
+  if (JSON.stringify(a.robustness) !== JSON.stringify(b.robustness)) {
+    return `robustness (${JSON.stringify(a.robustness ?? null)} vs ${JSON.stringify(b.robustness ?? null)})`;
+  }
   return undefined;
 }
 
@@ -241,12 +260,20 @@ export function mergeMinedPatches(files: readonly MinedPatchesFile[], names: rea
     for (const r of f.results) for (const p of [...r.most, ...r.least]) paths.set(p.source, p.image);
   const labels: string[] = [];
   for (const r of first.results) labels[r.classIndex] = r.label;
+  const accuracy =
+    first.accuracy === undefined
+      ? undefined
+      : new CertifiedAccuracyTally(
+          first.accuracy.perClass.map((c) => c.label),
+          files.map((f) => f.accuracy!),
+        ).result();
   return {
     format: MINED_PATCHES_FORMAT,
     version: MINED_PATCHES_VERSION,
     run: first.run,
     done: first.run.images,
     results: minedClassRecords(miner, (s) => paths.get(s)!, labels),
+    ...(accuracy === undefined ? {} : { accuracy }),
   };
 }
 
@@ -295,6 +322,18 @@ export function parseMinedPatches(input: string | unknown, where: string): Mined
   ) {
     throw bad('"run" needs model, preprocessing, list (strings), receptiveField, stride, images, k and classes');
   }
+  const robustness = run['robustness'];
+  if (
+    robustness !== undefined &&
+    (!isObject(robustness) ||
+      (robustness['method'] !== 'mask' && robustness['method'] !== 'clip') ||
+      !int(robustness['patchPx'], 1) ||
+      typeof robustness['threshold'] !== 'number' ||
+      !(robustness['threshold'] >= 0 && robustness['threshold'] < 1) ||
+      typeof robustness['truth'] !== 'string')
+  ) {
+    throw bad('"run.robustness" must be {method: "mask" or "clip", patchPx, threshold in [0, 1), truth}');
+  }
   const shard = json['shard'];
   if (
     shard !== undefined &&
@@ -339,5 +378,16 @@ export function parseMinedPatches(input: string | unknown, where: string): Mined
       });
     }
   });
+  const accuracy = json['accuracy'];
+  if ((accuracy === undefined) !== (robustness === undefined)) {
+    throw bad('"accuracy" and "run.robustness" come together: both or neither');
+  }
+  if (accuracy !== undefined) {
+    const problem = certifiedAccuracyProblem(accuracy);
+    if (problem !== undefined) throw bad(problem);
+    if ((accuracy as CertifiedAccuracy).total.images !== json['done']) {
+      throw bad('"accuracy.total.images" must equal "done"');
+    }
+  }
   return json as unknown as MinedPatchesFile;
 }
