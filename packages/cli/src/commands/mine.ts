@@ -2,22 +2,29 @@
  * `bagnet mine <folder | list.txt | images…> --model m --out mined.json`: per class, the k most and
  * least informative patches over a whole image set (the paper's dataset views), streamed one image
  * at a time, resumable, and splittable into shards (`--shard i/n | auto`) that `bagnet merge`
- * joins into exactly the unsharded result. Every number comes from core (evidence maps, the
- * patch ranking, the file format); this command reads files, shows progress and writes.
+ * joins into exactly the unsharded result. With `--robust <px>` and true classes (`--truth`), it
+ * also counts clean and certified accuracy against a px × px patch. Every number comes from core
+ * (evidence maps, the patch ranking, certificates and their counts, the file format); this
+ * command reads files, shows progress and writes.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 
 import {
+  accuracyRate,
+  CertifiedAccuracyTally,
   MINED_PATCHES_FORMAT,
   MINED_PATCHES_VERSION,
   minedClassRecords,
   minerFrom,
   parseMinedPatches,
+  patchRobustness,
+  printable,
+  ROBUSTNESS_METHODS,
   shardIndices,
 } from '@bagnet-vis/core';
-import type { BagNet, MinedPatchesFile, ShardSpec } from '@bagnet-vis/core';
+import type { BagNet, MinedPatchesFile, RobustnessMethod, ShardSpec } from '@bagnet-vis/core';
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
 
 import { nodeBackendFlag, resizeFlag, startNodeBackend } from '../backend-flag.js';
@@ -28,7 +35,8 @@ import { resolveClass } from '../explain/resolve-class.js';
 import { checkWritable, readInput, writeFileAtomic } from '../files.js';
 import { decodeImageFile } from '../image/decode.js';
 import { pixelTensor, resizePixels, shortSideSize } from '../image/resize.js';
-import { listImages } from '../mine/image-list.js';
+import { groundTruth, parseTruthFlag } from '../mine/ground-truth.js';
+import { listImageEntries } from '../mine/image-list.js';
 import { modelFingerprint } from '../mine/model-fingerprint.js';
 import { parseShard, shardOutPath } from '../mine/shard.js';
 
@@ -61,6 +69,16 @@ Options:
                         size), as 'bagnet explain' does; 'none' keeps each image
   --backend <name>      wasm or cpu (default: wasm, or cpu where wasm cannot start);
                         shards of one run must use the same backend
+  --robust <px>         also count clean and certified accuracy against any adversarial
+                        patch of px×px pixels (needs each image's true class, see
+                        --truth): adds "accuracy" to the JSON and prints it per class
+  --robust-method <m>   mask (PatchGuard robust masking, default) or clip (Clipped
+                        BagNet: tanh(0.05 x - 1) of every patch logit)
+  --truth <src>         where the true classes come from: 'folders' (default: each
+                        image's class folder, dir/<class>/x.png, named by a label or
+                        index of the model; T-shirt_top matches T-shirt/top), or a
+                        labels file: .csv lines 'file,label' or .json {"file": label}
+                        (paths relative to the file; labels by name or index)
   --checkpoint <s>      seconds between writes of the partial result (default ${DEFAULT_CHECKPOINT_SECONDS})
   --force               start over when --out holds another run's result
   -q, --quiet           no progress on stderr
@@ -68,6 +86,7 @@ Options:
 
 Examples:
   bagnet mine val/ --model bagnet33 --out mined.json --classes all --top 16
+  bagnet mine val/ --model bagnet33 --out mined.json --robust 32
   bagnet mine val.txt --model bagnet33 --shard auto --out part-{shard}.json
   bagnet merge part-*.json --out mined.json`;
 
@@ -87,6 +106,9 @@ export const mineCommand: Command = {
         shard: { type: 'string' },
         resize: { type: 'string' },
         backend: { type: 'string' },
+        robust: { type: 'string' },
+        'robust-method': { type: 'string' },
+        truth: { type: 'string' },
         checkpoint: { type: 'string', default: String(DEFAULT_CHECKPOINT_SECONDS) },
         force: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
@@ -101,9 +123,19 @@ export const mineCommand: Command = {
     const out = shardOutPath(values.out, shard);
     const resize = resizeFlag(values.resize);
     const requested = nodeBackendFlag(values.backend);
+    const robust = values.robust === undefined ? undefined : integer(values.robust, '--robust', 1, 4096);
+    const method = (values['robust-method'] ?? 'mask') as RobustnessMethod;
+    if (!ROBUSTNESS_METHODS.includes(method)) {
+      throw new UsageError(`--robust-method must be ${ROBUSTNESS_METHODS.join(' or ')}, got '${printable(method)}'`);
+    }
+    if (robust === undefined && (values['robust-method'] !== undefined || values.truth !== undefined)) {
+      throw new UsageError(`${values.truth !== undefined ? '--truth' : '--robust-method'} needs --robust <px>`);
+    }
+    const truthSource = robust === undefined ? undefined : parseTruthFlag(values.truth ?? 'folders');
     await checkWritable(out, '--out');
 
-    const images = await listImages(inputs);
+    const entries = await listImageEntries(inputs);
+    const images = entries.map((e) => e.path);
     if (images.length === 0) throw new CliError('The inputs name no images.');
     // Paths as stored: relative to the output's folder (so the file and its images move together).
     const outDir = dirname(resolve(out));
@@ -116,6 +148,7 @@ export const mineCommand: Command = {
     progress.done();
     try {
       const classes = parseClasses(values.classes, net.labels);
+      const truth = truthSource === undefined ? undefined : await groundTruth(truthSource, entries, net.labels);
       const short = resize === 'none' ? undefined : (resize ?? Math.min(...net.metadata.inputSize));
       if (short !== undefined && short < net.receptiveField) {
         throw new CliError(`--resize ${short} is smaller than the model's receptive field q = ${net.receptiveField}.`);
@@ -130,11 +163,15 @@ export const mineCommand: Command = {
         list: `sha256:${createHash('sha256').update(stored.join('\n')).digest('hex')}`,
         k,
         classes,
+        ...(robust === undefined
+          ? {}
+          : { robustness: { method, patchPx: robust, threshold: 0, truth: truth!.description } }),
       };
       const todo = shardIndices(images.length, shard);
       const previous = await previousRun(out, run, shard, values.force === true);
       let done = previous?.done ?? 0;
-      const write = async () => writeFileAtomic(out, `${JSON.stringify(file(run, shard, done, miner, stored, net))}\n`);
+      const write = async () =>
+        writeFileAtomic(out, `${JSON.stringify(file(run, shard, done, miner, tally, stored, net))}\n`);
       if (done === todo.length && previous !== undefined) {
         progress.note(`${out} is complete (${done} images); nothing to do`);
         io.stdout(summary(previous, out));
@@ -142,8 +179,13 @@ export const mineCommand: Command = {
       }
       if (done > 0) progress.note(`resuming ${out}: ${done} of ${todo.length} images done`);
       const miner = minerFrom(run, previous === undefined ? [] : [previous]);
+      const tally =
+        truth === undefined
+          ? undefined
+          : new CertifiedAccuracyTally(net.labels, previous?.accuracy === undefined ? [] : [previous.accuracy]);
       progress.note(
-        `mining ${todo.length} images${shard === undefined ? '' : ` (shard ${shard.index}/${shard.count} of ${images.length})`}, ${classes.length} classes, top ${k}, ${backend} backend`,
+        `mining ${todo.length} images${shard === undefined ? '' : ` (shard ${shard.index}/${shard.count} of ${images.length})`}, ${classes.length} classes, top ${k}, ${backend} backend` +
+          (robust === undefined ? '' : `, certifying against a ${robust}×${robust} px patch (${method})`),
       );
       const started = Date.now();
       const startDone = done;
@@ -151,7 +193,9 @@ export const mineCommand: Command = {
       for (; done < todo.length;) {
         const index = todo[done]!;
         try {
-          await mineImage(net, miner, index, images[index]!, short);
+          const certify =
+            tally === undefined ? undefined : { tally, trueClass: truth!.classes[index]!, patchPx: robust!, method };
+          await mineImage(net, miner, index, images[index]!, short, certify);
         } catch (e) {
           if (done > startDone) await write();
           throw e;
@@ -166,7 +210,7 @@ export const mineCommand: Command = {
       }
       await write();
       progress.note(`wrote ${out}`);
-      io.stdout(summary(file(run, shard, done, miner, stored, net), out));
+      io.stdout(summary(file(run, shard, done, miner, tally, stored, net), out));
     } finally {
       net.dispose();
     }
@@ -222,6 +266,7 @@ async function mineImage(
   index: number,
   path: string,
   short: number | undefined,
+  certify: { tally: CertifiedAccuracyTally; trueClass: number; patchPx: number; method: RobustnessMethod } | undefined,
 ): Promise<void> {
   const name = basename(path);
   const image = await decodeImageFile(await readInput(path, `image #${index}`), name);
@@ -242,7 +287,13 @@ async function mineImage(
   try {
     const evidence = await net.evidence(pixels);
     try {
+      // The certificate first: if it fails, neither the miner nor the tally has counted the image.
+      const certificate =
+        certify === undefined
+          ? undefined
+          : await patchRobustness(evidence, { patchPx: certify.patchPx, method: certify.method });
       miner.add(index, evidence);
+      if (certify !== undefined) certify.tally.add(certify.trueClass, evidence.topClasses(1)[0]!.index, certificate!);
     } finally {
       evidence.dispose();
     }
@@ -256,6 +307,7 @@ function file(
   shard: ShardSpec | undefined,
   done: number,
   miner: ReturnType<typeof minerFrom>,
+  tally: CertifiedAccuracyTally | undefined,
   stored: readonly string[],
   net: BagNet,
 ): MinedPatchesFile {
@@ -266,9 +318,33 @@ function file(
     ...(shard === undefined ? {} : { shard }),
     done,
     results: minedClassRecords(miner, (s) => stored[s]!, net.labels),
+    ...(tally === undefined ? {} : { accuracy: tally.result() }),
   };
 }
 
 function summary(f: MinedPatchesFile, out: string): string {
-  return `${out}: ${f.done} images, ${f.results.length} classes, top ${f.run.k} patches per class and order\n`;
+  const head = `${out}: ${f.done} images, ${f.results.length} classes, top ${f.run.k} patches per class and order\n`;
+  const r = f.run.robustness;
+  const a = f.accuracy;
+  if (r === undefined || a === undefined) return head;
+  const pct = (counts: typeof a.total, key: 'correct' | 'defendedCorrect' | 'certified') => {
+    const rate = accuracyRate(counts, key);
+    return `${Number.isNaN(rate) ? '–' : `${(100 * rate).toFixed(1)} %`} (${counts[key]}/${counts.images})`;
+  };
+  const method = r.method === 'mask' ? 'robust masking (PatchGuard)' : 'clipping (Clipped BagNet)';
+  const rows = a.perClass.filter((c) => c.images > 0);
+  const width = Math.max(5, ...rows.map((c) => c.label.length));
+  const line = (cells: readonly (string | number)[]) =>
+    `  ${String(cells[0]).padEnd(width)}${cells
+      .slice(1)
+      .map((c, i) => String(c).padStart(i === 0 ? 8 : 10))
+      .join('')}\n`;
+  return (
+    head +
+    `${method}, ${r.patchPx}×${r.patchPx} px patch anywhere; true classes from ${r.truth.split(';')[0]!}:\n` +
+    `  clean accuracy ${pct(a.total, 'correct')} undefended, ${pct(a.total, 'defendedCorrect')} defended; ` +
+    `certified accuracy ${pct(a.total, 'certified')}\n` +
+    line(['class', 'images', 'correct', 'defended', 'certified']) +
+    rows.map((c) => line([c.label, c.images, c.correct, c.defendedCorrect, c.certified])).join('')
+  );
 }

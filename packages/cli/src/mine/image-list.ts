@@ -4,7 +4,7 @@
  * and image files, in the order given. Only paths are held — a list of 50,000 images is a few MB.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
 import { CliError } from '../errors.js';
 
@@ -25,9 +25,27 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
+/** One listed image and the name of its class folder, if it has one. */
+export interface ListedImage {
+  /** Absolute path. */
+  readonly path: string;
+  /**
+   * Found in a folder input: the first folder below the input (`val/<class>/…/x.png`, as
+   * torchvision's ImageFolder reads it), undefined for an image directly in the input folder.
+   * From a list file or named directly: the image's parent folder.
+   */
+  readonly classFolder: string | undefined;
+}
+
 /** Absolute paths of the images named by `inputs`, in order. */
 export async function listImages(inputs: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
+  return (await listImageEntries(inputs)).map((e) => e.path);
+}
+
+/** The images named by `inputs`, in order, each with its class folder. */
+export async function listImageEntries(inputs: readonly string[]): Promise<ListedImage[]> {
+  const out: ListedImage[] = [];
+  const named = (path: string): ListedImage => ({ path, classFolder: basename(dirname(path)) });
   for (const input of inputs) {
     let info;
     try {
@@ -36,15 +54,19 @@ export async function listImages(inputs: readonly string[]): Promise<string[]> {
       throw new CliError(`Cannot read '${input}': no such file or folder.`);
     }
     if (info.isDirectory()) {
-      const found = await walk(resolve(input));
+      const root = resolve(input);
+      const found = await walk(root);
       if (found.length === 0) throw new CliError(`Folder '${input}' holds no ${IMAGE_EXTENSIONS.join('/')} images.`);
-      out.push(...found);
+      for (const path of found) {
+        const parts = relative(root, path).split(sep);
+        out.push({ path, classFolder: parts.length > 1 ? parts[0] : undefined });
+      }
     } else if (input.toLowerCase().endsWith('.txt')) {
       const base = dirname(resolve(input));
       const lines = (await readFile(input, 'utf8')).split(/\r?\n/).map((l) => l.trim());
-      out.push(...lines.filter((l) => l !== '' && !l.startsWith('#')).map((l) => resolve(base, l)));
+      out.push(...lines.filter((l) => l !== '' && !l.startsWith('#')).map((l) => named(resolve(base, l))));
     } else {
-      out.push(resolve(input));
+      out.push(named(resolve(input)));
     }
   }
   return out;
