@@ -29,6 +29,8 @@ import {
 } from '@bagnet-vis/core';
 import type { MinedPatchesFile, PatchRobustness, ShardSpec } from '@bagnet-vis/core';
 
+import { seededStates } from '../../../test/helpers/images.js';
+
 const IMAGES = 24;
 const LABELS = ['a', 'b', 'c'];
 const ROWS = 6;
@@ -37,10 +39,9 @@ const COLS = 5;
 /** Image i's map: class i mod 3 gets a boost that grows with i (none for the first few), plus noise. */
 function map(i: number): EvidenceMap {
   const logitMap = new Float32Array(ROWS * COLS * LABELS.length);
-  let s = 77 + i * 7919;
+  const next = seededStates(77 + i * 7919);
   for (let j = 0; j < logitMap.length; j++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    logitMap[j] = ((s >>> 16) % 1000) / 250 - 1.5 + (j % 3 === i % 3 ? (i / IMAGES) * 6 : 0);
+    logitMap[j] = ((next() >>> 16) % 1000) / 250 - 1.5 + (j % 3 === i % 3 ? (i / IMAGES) * 6 : 0);
   }
   return new EvidenceMap({
     logitMap,
