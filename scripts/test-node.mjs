@@ -5,19 +5,29 @@
  * browser tests (*.browser.test.ts, packages/elements). Node 20's --test does not expand globs,
  * so the files are listed here. Extra arguments are passed to `node --test`.
  *
- * Files run one at a time (tests build packages, start servers and Chromium: they must not
- * overlap). Output: the spec reporter, then the slowest tests and one closing line
- * (scripts/test-report/node-summary.mjs); tfjs's tfjs-node banner is printed once here instead of
- * once per test process (scripts/test-report/quiet-tfjs-banner.mjs).
+ * Two lanes run side by side (the suite's machines have 2 cores, and most tests keep one busy):
+ * - lane 1, one file at a time: the files that start Chromium, build packages or clone the
+ *   repository (recognised by what they call, {@link HEAVY}), so no two builds or browsers overlap;
+ * - lane 2, one file at a time: every other file (tfjs on CPU/WASM, the CLI in child processes).
+ * Budgets in tests are CPU time, not wall time, so a busy neighbour lane cannot fail them.
+ * `--lanes 1` (or BAGNET_TEST_LANES=1) runs every file in one lane, one at a time.
+ *
+ * Output: lane 1's spec report as it runs, then lane 2's, then one summary of both: the slowest
+ * tests and files and one closing line (scripts/test-report/node-summary.mjs). tfjs's tfjs-node
+ * banner is printed once here instead of once per test process
+ * (scripts/test-report/quiet-tfjs-banner.mjs).
  *
  * Tests never write inside the source tree (scratch goes to a temporary folder): the run fails
  * if a file appeared or changed in the checkout outside node_modules and the build outputs
  * (dist/, cdn/, *.tsbuildinfo), unless BAGNET_SCREENSHOTS=1 asked for the screenshots.
  */
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { formatSummary } from './test-report/node-summary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -69,25 +79,82 @@ console.log(
   'tfjs says, once for every test process: "looks like you are running TensorFlow.js in Node.js; install ' +
     'tfjs-node". tfjs-node cannot install here (it downloads libtensorflow): the tests use the CPU and WASM backends.\n',
 );
-const r = spawnSync(
-  process.execPath,
-  [
-    '--conditions=source',
-    '--import',
-    'tsx',
-    '--import',
-    './scripts/test-report/quiet-tfjs-banner.mjs',
-    '--test',
-    '--test-concurrency=1',
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    '--test-reporter=./scripts/test-report/node-summary.mjs',
-    '--test-reporter-destination=stdout',
-    ...process.argv.slice(2),
-    ...files,
-  ],
-  { cwd: root, stdio: 'inherit' },
-);
+/** What makes a test file heavy (lane 1): it starts Chromium, builds or packs packages, or clones the repo. */
+const HEAVY =
+  /launchChromium|chromium\.mjs|puppeteer|\btsc\b.*-b|rollup|build-bundles|npm pack|git clone|['"]clone['"]/;
+
+const argv = process.argv.slice(2);
+const lanesArg = argv.indexOf('--lanes');
+const oneLane = process.env['BAGNET_TEST_LANES'] === '1' || (lanesArg >= 0 && argv[lanesArg + 1] === '1');
+const extra = lanesArg >= 0 ? argv.filter((_, i) => i !== lanesArg && i !== lanesArg + 1) : argv;
+const heavy = files.filter((f) => HEAVY.test(readFileSync(join(root, f), 'utf8')));
+const lanes = oneLane ? [files] : [heavy, files.filter((f) => !heavy.includes(f))].filter((l) => l.length > 0);
+
+const scratch = mkdtempSync(join(tmpdir(), 'bagnet-test-node-'));
+/**
+ * Runs one lane's files with `node --test`, one at a time. Lane 1 prints as it goes; later lanes
+ * write to a log that is printed when they are done. Resolves to the exit status.
+ * @param {string[]} laneFiles @param {number} k @returns {Promise<{ status: number, log?: string }>}
+ */
+function runLane(laneFiles, k) {
+  const log = k === 0 ? undefined : join(scratch, `lane-${k + 1}.log`);
+  const out = log ? createWriteStream(log) : undefined;
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      '--import',
+      './scripts/test-report/quiet-tfjs-banner.mjs',
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=./scripts/test-report/node-summary.mjs',
+      '--test-reporter-destination=stdout',
+      ...extra,
+      ...laneFiles,
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', out ? 'pipe' : 'inherit', out ? 'pipe' : 'inherit'],
+      env: { ...process.env, BAGNET_TEST_SUMMARY: join(scratch, `summary-${k + 1}.json`) },
+    },
+  );
+  child.stdout?.pipe(/** @type {NodeJS.WritableStream} */ (out), { end: false });
+  child.stderr?.pipe(/** @type {NodeJS.WritableStream} */ (out), { end: false });
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) => {
+      if (out) out.end(() => resolve({ status: code ?? (signal ? 1 : 0), log }));
+      else resolve({ status: code ?? 1 });
+    }),
+  );
+}
+
+if (lanes.length > 1) {
+  console.log(
+    `${lanes.length} lanes: ${lanes[0]?.length} files that start Chromium, build or clone (shown as they run), ` +
+      `${lanes[1]?.length} other files beside them (shown after).\n`,
+  );
+}
+const results = await Promise.all(lanes.map(runLane));
+/** @type {import('./test-report/node-summary.mjs').NodeSummary[]} */
+const summaries = [];
+results.forEach((res, k) => {
+  if (res.log) {
+    console.log(`\n--- lane ${k + 1} ---`);
+    process.stdout.write(readFileSync(res.log, 'utf8'));
+  }
+  try {
+    summaries.push(JSON.parse(readFileSync(join(scratch, `summary-${k + 1}.json`), 'utf8')));
+  } catch {
+    console.error(`lane ${k + 1} ended (status ${res.status}) without a test summary`);
+  }
+});
+console.log(formatSummary(summaries));
+rmSync(scratch, { recursive: true, force: true });
+const status = results.some((res) => res.status !== 0) ? 1 : 0;
 
 const after = treeState();
 const written = before && after ? [...after].filter((p) => !before.has(p)) : [];
@@ -100,4 +167,4 @@ if (written.length > 0 && process.env['BAGNET_SCREENSHOTS'] !== '1') {
   );
   process.exit(1);
 }
-process.exit(r.status ?? 1);
+process.exit(status);
