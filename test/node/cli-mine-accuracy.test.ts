@@ -3,8 +3,8 @@
  * the default model and its 50 labelled sample images (Fashion-MNIST test images, labels from
  * samples.json). The test lays the samples out as class folders (ImageFolder layout: labels,
  * indices and folder-safe spellings such as T-shirt_top) and as a flat folder with a labels CSV,
- * each upscaled 2× (nearest neighbour) so the 11 px patches leave room for certificates, and runs
- * the command with --resize none on the CPU backend.
+ * each upscaled 2× (nearest neighbour) so the 13 px patches leave room for certificates, and runs
+ * the command with --resize none on the WASM backend (as core here: the same kernels, the same numbers).
  *
  * The expected counts are computed here, independently of mine's code path: each PNG decoded with
  * pngjs, core's BagNet.evidence and patchRobustness, and the papers' rules written out (clean:
@@ -85,7 +85,7 @@ before(async () => {
   // The CSV names classes by label and by index, in another order than the folder's.
   const lines = META.samples.map((s, i) => `${s.file},${i % 2 === 0 ? LABELS[s.label]! : String(s.label)}`);
   writeFileSync(join(tmp, 'flat', 'labels.csv'), `file,label\n${lines.reverse().join('\n')}\n`);
-  await useBackend('cpu');
+  await useBackend('wasm');
   net = await loadBagNetFromDisk(MODEL);
 });
 after(() => {
@@ -115,7 +115,7 @@ const mine = (input: string, out: string, extra: readonly string[] = []) =>
     '--resize',
     'none',
     '--backend',
-    'cpu',
+    'wasm',
     '--top',
     '2',
     '-q',
