@@ -1,6 +1,6 @@
 /**
- * Storybook for the bagnet-vis web components: stories in docs/stories/, controls from
- * packages/elements/custom-elements.json (see preview.ts). Build with `npm run docs` (docs/build.mjs
+ * Storybook for the bagnet-vis web components: stories in docs/stories/, controls and each
+ * element's reference page (autodocs) from packages/elements/custom-elements.json (see preview.ts). Build with `npm run docs` (docs/build.mjs
  * runs typedoc first: the API pages and the WASM binaries are served from docs/.cache/).
  */
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,9 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const config: StorybookConfig = {
   framework: { name: '@storybook/web-components-vite', options: {} },
   stories: ['../stories/**/*.stories.ts'],
+  // Autodocs: a reference page per element (tagged `autodocs`), see stories/support/element-docs.ts.
+  addons: ['@storybook/addon-docs'],
+  docs: { defaultName: 'Reference' },
   core: { disableTelemetry: true, disableWhatsNewNotifications: true },
   staticDirs: [
     // The default model and its sample images, as an app would serve them.

@@ -1,6 +1,6 @@
 /**
  * Every story: the elements registered, Storybook's controls and actions read from
- * custom-elements.json, and a tfjs backend chosen in the toolbar (CPU by default: the same numbers
+ * custom-elements.json (and each element's reference page, from the same data), and a tfjs backend chosen in the toolbar (CPU by default: the same numbers
  * on every machine; WASM binaries are served from /tfjs-wasm/).
  */
 import '@bagnet-vis/elements/define.js';
@@ -9,6 +9,7 @@ import type { BackendName } from '@bagnet-vis/core';
 import { setCustomElementsManifest } from '@storybook/web-components-vite';
 import type { Preview } from '@storybook/web-components-vite';
 
+import { ElementDocsPage } from '../stories/support/element-docs.js';
 import { manifest } from '../stories/support/manifest.js';
 
 setCustomElementsManifest(manifest);
@@ -30,6 +31,7 @@ const preview: Preview = {
   ],
   parameters: {
     controls: { expanded: true, sort: 'requiredFirst' },
+    docs: { page: ElementDocsPage },
     layout: 'padded',
     options: {
       storySort: {

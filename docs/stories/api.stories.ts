@@ -58,7 +58,8 @@ export const Api: StoryObj = {
       <p>
         Also: <a href="api/index.html" target="_blank" rel="noopener">all packages</a> and
         <a href="api/hierarchy.html" target="_blank" rel="noopener">the class hierarchy</a>. The elements' attributes,
-        events, parts and custom properties are in each element's <em>Reference</em> story.
+        properties, events, slots, parts and custom properties are on each element's <em>Reference</em> page, with live
+        controls.
       </p>
     `),
 };

@@ -6,9 +6,8 @@ import type { EvidenceBarElement } from '@bagnet-vis/elements';
 import type { Args, Meta, StoryContext, StoryObj } from '@storybook/web-components-vite';
 
 import { DEFAULT_MODEL, SAMPLES } from './support/default-model.js';
-import { reference } from './support/docs-page.js';
 import { elementIn, untilError, untilShown, untilStatus } from './support/element-states.js';
-import { argTypesFor, declarationOf } from './support/manifest.js';
+import { argTypesFor } from './support/manifest.js';
 import { holdPendingRequests, PENDING } from './support/pending-requests.js';
 import { syntheticEvidence } from './support/synthetic-evidence.js';
 
@@ -46,6 +45,7 @@ async function untilBars(canvasElement: HTMLElement): Promise<void> {
 const meta = {
   title: 'Elements/evidence-bar',
   component: TAG,
+  tags: ['autodocs'],
   render: renderBar,
   argTypes: argTypesFor(TAG, { view: ['both', 'classes', 'distribution'] }),
   args: { 'model-src': DEFAULT_MODEL, src: SAMPLES.sandal },
@@ -110,11 +110,4 @@ export const ClassOutOfRange: Story = {
   name: 'Error: class-index out of range',
   args: { 'class-index': 12 },
   play: async ({ canvasElement }) => untilError(barIn(canvasElement), /12/),
-};
-
-/** Attributes, properties, events, parts and custom properties, from custom-elements.json. */
-export const Reference: Story = {
-  name: 'Reference',
-  parameters: { controls: { disable: true }, actions: { disable: true } },
-  render: () => reference(TAG, declarationOf(TAG).summary),
 };

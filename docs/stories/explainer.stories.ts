@@ -6,9 +6,8 @@ import type { Args, Meta, StoryObj } from '@storybook/web-components-vite';
 import { expect, waitFor } from 'storybook/test';
 
 import { DEFAULT_MODEL, SAMPLES } from './support/default-model.js';
-import { reference } from './support/docs-page.js';
 import { elementIn, untilError, untilShown, untilStatus } from './support/element-states.js';
-import { argTypesFor, declarationOf } from './support/manifest.js';
+import { argTypesFor } from './support/manifest.js';
 import { holdPendingRequests, PENDING } from './support/pending-requests.js';
 
 const TAG = 'bagnet-explainer';
@@ -43,6 +42,7 @@ async function untilExplained(canvasElement: HTMLElement, heatmap: () => BagNetH
 const meta = {
   title: 'Elements/bagnet-explainer',
   component: TAG,
+  tags: ['autodocs'],
   render: (args) => renderExplainer(args),
   argTypes: argTypesFor(TAG),
   args: { 'model-src': DEFAULT_MODEL, src: SAMPLES.bag },
@@ -135,11 +135,4 @@ export const ModelNotFound: Story = {
   tags: ['expect-404'],
   args: { 'model-src': 'models/missing/model.json' },
   play: async ({ canvasElement }) => untilError(explainerIn(canvasElement), /404|not found|could not/i),
-};
-
-/** Attributes, properties, events, parts and custom properties, from custom-elements.json. */
-export const Reference: Story = {
-  name: 'Reference',
-  parameters: { controls: { disable: true }, actions: { disable: true } },
-  render: () => reference(TAG, declarationOf(TAG).summary),
 };

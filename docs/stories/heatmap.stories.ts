@@ -7,7 +7,6 @@ import type { BagNetHeatmapElement, CellRef } from '@bagnet-vis/elements';
 import type { Args, Meta, StoryContext, StoryObj } from '@storybook/web-components-vite';
 
 import { DEFAULT_MODEL, SAMPLES } from './support/default-model.js';
-import { reference } from './support/docs-page.js';
 import { elementIn, untilError, untilShown, untilStatus } from './support/element-states.js';
 import { argTypesFor, declarationOf } from './support/manifest.js';
 import { holdPendingRequests, PENDING } from './support/pending-requests.js';
@@ -64,6 +63,7 @@ async function untilPainted(canvasElement: HTMLElement): Promise<void> {
 const meta = {
   title: 'Elements/bagnet-heatmap',
   component: TAG,
+  tags: ['autodocs'],
   render: renderHeatmap,
   argTypes: argTypesFor(TAG, {
     colormap: [...DIVERGING_COLORMAPS, ...SEQUENTIAL_COLORMAPS],
@@ -179,11 +179,4 @@ export const ClassOutOfRange: Story = {
   args: { 'model-src': undefined, src: undefined, 'class-index': 7 },
   loaders: [async () => ({ evidence: syntheticEvidence(), image: syntheticPicture() })],
   play: async ({ canvasElement }) => untilError(heatmapIn(canvasElement), /7/),
-};
-
-/** Attributes, properties, events, parts and custom properties, from custom-elements.json. */
-export const Reference: Story = {
-  name: 'Reference',
-  parameters: { controls: { disable: true }, actions: { disable: true } },
-  render: () => reference(TAG, declarationOf(TAG).summary),
 };

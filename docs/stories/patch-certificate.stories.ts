@@ -6,9 +6,8 @@ import type { BagNetHeatmapElement, PatchCertificateElement } from '@bagnet-vis/
 import type { Args, Meta, StoryContext, StoryObj } from '@storybook/web-components-vite';
 
 import { DEFAULT_MODEL, SAMPLES } from './support/default-model.js';
-import { reference } from './support/docs-page.js';
 import { elementIn, untilError, untilShown } from './support/element-states.js';
-import { argTypesFor, declarationOf } from './support/manifest.js';
+import { argTypesFor } from './support/manifest.js';
 import { syntheticEvidence } from './support/synthetic-evidence.js';
 
 const TAG = 'patch-certificate';
@@ -43,6 +42,7 @@ async function untilCertified(canvasElement: HTMLElement): Promise<void> {
 const meta = {
   title: 'Elements/patch-certificate',
   component: TAG,
+  tags: ['autodocs'],
   render: renderCertificate,
   argTypes: argTypesFor(TAG, { method: ['mask', 'clip'] }),
   args: { 'model-src': DEFAULT_MODEL, src: SAMPLES.sneaker, 'patch-px': 2 },
@@ -104,11 +104,4 @@ export const BadPatchSize: Story = {
   name: 'Error: patch-px not a whole number',
   args: { 'patch-px': 'big' },
   play: async ({ canvasElement }) => untilError(certificateIn(canvasElement), /patch-px/),
-};
-
-/** Attributes, properties, events, parts and custom properties, from custom-elements.json. */
-export const Reference: Story = {
-  name: 'Reference',
-  parameters: { controls: { disable: true }, actions: { disable: true } },
-  render: () => reference(TAG, declarationOf(TAG).summary),
 };

@@ -6,9 +6,8 @@ import type { PatchGalleryElement } from '@bagnet-vis/elements';
 import type { Args, Meta, StoryContext, StoryObj } from '@storybook/web-components-vite';
 
 import { DEFAULT_MODEL, SAMPLES, SNEAKER } from './support/default-model.js';
-import { reference } from './support/docs-page.js';
 import { elementIn, untilError, untilShown, untilStatus } from './support/element-states.js';
-import { argTypesFor, declarationOf } from './support/manifest.js';
+import { argTypesFor } from './support/manifest.js';
 import { holdPendingRequests, PENDING } from './support/pending-requests.js';
 import { syntheticEvidence, syntheticPicture } from './support/synthetic-evidence.js';
 
@@ -55,6 +54,7 @@ async function untilTiles(canvasElement: HTMLElement, k = 5): Promise<void> {
 const meta = {
   title: 'Elements/patch-gallery',
   component: TAG,
+  tags: ['autodocs'],
   render: renderGallery,
   argTypes: argTypesFor(TAG, { show: ['both', 'most', 'least'] }),
   args: { 'model-src': DEFAULT_MODEL, src: SAMPLES.ankleBoot },
@@ -117,11 +117,4 @@ export const ModelNotFound: Story = {
   tags: ['expect-404'],
   args: { 'model-src': 'models/missing/model.json' },
   play: async ({ canvasElement }) => untilError(galleryIn(canvasElement), /404|not found|could not/i),
-};
-
-/** Attributes, properties, events, parts and custom properties, from custom-elements.json. */
-export const Reference: Story = {
-  name: 'Reference',
-  parameters: { controls: { disable: true }, actions: { disable: true } },
-  render: () => reference(TAG, declarationOf(TAG).summary),
 };

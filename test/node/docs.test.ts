@@ -5,8 +5,10 @@
  * page — waiting until Storybook reports the story finished (its play function, which waits for
  * the element's data or its inline error, included). A story passes with no console error, no
  * page error, no failed request and no Storybook error; stories tagged `expect-404` may log the
- * browser's "Failed to load resource" for the 404 they show. Also: the manager UI loads, and every
- * link of the API page resolves. `BAGNET_SCREENSHOTS=1` writes docs/screenshots/docs-site.png.
+ * browser's "Failed to load resource" for the 404 they show. Also: each element's Reference page
+ * (Storybook autodocs) shows every attribute (with a control), property, event, CSS part, custom
+ * property and method of custom-elements.json; the manager UI loads; every link of the API page
+ * resolves. `BAGNET_SCREENSHOTS=1` writes docs/screenshots/docs-site.png.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -70,6 +72,26 @@ interface IndexEntry {
   readonly title: string;
   readonly name: string;
   readonly tags?: readonly string[];
+}
+
+/** The parts of packages/elements/custom-elements.json that the Reference pages must show. */
+interface ElementsManifest {
+  readonly modules: readonly {
+    readonly declarations?: readonly {
+      readonly tagName?: string;
+      readonly summary?: string;
+      readonly attributes?: readonly { readonly name: string; readonly fieldName?: string }[];
+      readonly members?: readonly {
+        readonly kind: string;
+        readonly name: string;
+        readonly static?: boolean;
+        readonly privacy?: string;
+      }[];
+      readonly events?: readonly { readonly name: string }[];
+      readonly cssParts?: readonly { readonly name: string }[];
+      readonly cssProperties?: readonly { readonly name: string }[];
+    }[];
+  }[];
 }
 
 /** What a story page reported (window.__docsTest, filled from Storybook's channel). */
@@ -183,7 +205,11 @@ describe('docs site (npm run docs)', () => {
       'patch-certificate',
     ]) {
       const names = entries.filter((e) => e.title === `Elements/${element}`).map((e) => e.name);
-      assert.ok(names.includes('Reference'), `${element} has no Reference story`);
+      const reference = entries.find((e) => e.title === `Elements/${element}` && e.name === 'Reference');
+      assert.ok(
+        reference?.type === 'docs' && reference.tags?.includes('autodocs'),
+        `${element} has no Reference page (autodocs)`,
+      );
       assert.ok(
         names.some((n) => n.startsWith('Error')),
         `${element} has no error story`,
@@ -230,6 +256,80 @@ describe('docs site (npm run docs)', () => {
     }
     await page.close();
     assert.deepEqual(failures, []);
+  });
+
+  it("each element's Reference page (autodocs) lists its whole manifest API, with controls", async () => {
+    const manifest = JSON.parse(
+      readFileSync(join(root, 'packages', 'elements', 'custom-elements.json'), 'utf8'),
+    ) as ElementsManifest;
+    const declarations = manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.tagName);
+    assert.equal(declarations.length, 5);
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1000, height: 800 });
+    const problems = collectProblems(page);
+    const failures: string[] = [];
+    for (const d of declarations) {
+      const entry = entries.find((e) => e.type === 'docs' && e.title === `Elements/${d.tagName}`);
+      assert.ok(entry, `no docs entry for <${d.tagName}>`);
+      await page.goto(`${url}iframe.html?id=${entry.id}&viewMode=docs`);
+      await page.waitForSelector('.docblock-argstable-body tr', { timeout: 60_000 });
+      const shown = await page.$eval('#storybook-docs', (root) => ({
+        title: root.querySelector('h1')?.textContent ?? '',
+        // Rows under their category: a category's header row is titled "Hide <category> items".
+        rows: [...root.querySelectorAll('.docblock-argstable-body tr')].map((tr) => ({
+          header: /^(?:Hide|Show) (.+?) items$/.exec(tr.getAttribute('title') ?? '')?.[1] ?? null,
+          name: tr.querySelector('td')?.textContent?.trim() ?? '',
+          // a control, or its "Set number" / "Set string" button while the arg is unset
+          control: tr.querySelector('td:last-child :is(input, select, textarea, button)') !== null,
+        })),
+        text: root.textContent ?? '',
+      }));
+      const rows = new Map<string, boolean>(); // "category/name" → has a control
+      let category = '';
+      for (const r of shown.rows) {
+        if (r.header !== null) category = r.header;
+        else rows.set(`${category}/${r.name}`, r.control);
+      }
+      const missing = (what: string, names: readonly string[]) =>
+        names.filter((n) => !rows.has(`${what}/${n}`)).map((n) => `<${d.tagName}>: ${what} ${n} is not in the table`);
+      const attributeFields = new Set((d.attributes ?? []).map((a) => a.fieldName ?? a.name));
+      failures.push(
+        ...missing(
+          'attributes',
+          (d.attributes ?? []).map((a) => a.name),
+        ),
+        ...missing(
+          'properties',
+          (d.members ?? [])
+            .filter((m) => m.kind === 'field' && !m.static && m.privacy === undefined && !attributeFields.has(m.name))
+            .map((m) => m.name),
+        ),
+        ...missing(
+          'events',
+          (d.events ?? []).map((e) => e.name),
+        ),
+        ...missing(
+          'css shadow parts',
+          (d.cssParts ?? []).map((p) => p.name),
+        ),
+        ...missing(
+          'css custom properties',
+          (d.cssProperties ?? []).map((p) => p.name),
+        ),
+      );
+      // every attribute has a live control
+      for (const a of d.attributes ?? []) {
+        if (rows.get(`attributes/${a.name}`) === false) failures.push(`<${d.tagName}>: no control for ${a.name}`);
+      }
+      if (!shown.title.includes(d.tagName!)) failures.push(`<${d.tagName}>: title '${shown.title}'`);
+      if (d.summary && !shown.text.includes(d.summary.slice(0, 40))) failures.push(`<${d.tagName}>: no summary`);
+      for (const m of (d.members ?? []).filter((m) => m.kind === 'method' && !m.static && m.privacy === undefined)) {
+        if (!shown.text.includes(`${m.name}()`)) failures.push(`<${d.tagName}>: method ${m.name}() not listed`);
+      }
+    }
+    await page.close();
+    assert.deepEqual(failures, []);
+    assert.deepEqual([...problems.console, ...problems.requests], []);
   });
 
   it('loads the manager UI with the stories in its sidebar', async () => {

@@ -1,8 +1,8 @@
 /**
  * The elements' documentation as the CEM analyzer extracted it from their JSDoc
- * (packages/elements/custom-elements.json): Storybook's controls (`argTypesFor`) and the reference
- * tables of each element's "Reference" story (`referenceOf`). Nothing here is written by hand
- * about an element except which controls suit which attribute.
+ * (packages/elements/custom-elements.json), for Storybook's controls (`argTypesFor`) and each
+ * element's reference page (element-docs.ts). Nothing here is written by hand about an element
+ * except which controls suit which attribute.
  */
 import type { ArgTypes } from '@storybook/web-components-vite';
 
@@ -67,12 +67,16 @@ function controlFor(typeText: string): ArgTypes[string]['control'] {
  * attribute gets a control that suits its type (or the `options` given), properties that only
  * mirror an attribute are hidden (the attribute row documents them), and object-valued properties,
  * events, parts and custom properties are documented without a control.
+ *
+ * Storybook keys argTypes by name and reads CSS parts last, so a part named like an attribute,
+ * property or event (`outline`, `value`, `error`) would replace that row and its control: such a
+ * part gets a key of its own (`::part(name)`), and the row it displaced is written out again.
  */
 export function argTypesFor(tag: TagName, options: Record<string, readonly (string | number)[]> = {}): ArgTypes {
   const d = declarationOf(tag);
   const out: ArgTypes = {};
-  for (const m of d.members ?? []) {
-    if (m.kind !== 'field') continue;
+  const fields = (d.members ?? []).filter((m) => m.kind === 'field');
+  for (const m of fields) {
     if (m.static || (m.attribute !== undefined && m.attribute !== m.name)) out[m.name] = { table: { disable: true } };
     else if (m.attribute === undefined) out[m.name] = { control: false };
   }
@@ -82,8 +86,38 @@ export function argTypesFor(tag: TagName, options: Record<string, readonly (stri
       ? { control: { type: choices.length > 4 ? 'select' : 'inline-radio' }, options: [...choices] }
       : { control: controlFor(a.type?.text ?? 'string') };
   }
-  for (const group of [d.slots, d.cssParts, d.cssProperties]) {
+  for (const group of [d.slots, d.cssProperties]) {
     for (const item of group ?? []) out[item.name] = { control: false };
+  }
+  const row = (item: Described, category: string): ArgTypes[string] => ({
+    name: item.name,
+    description: item.description ?? '',
+    type: { name: 'other', value: item.type?.text ?? '' },
+    control: false,
+    table: {
+      category,
+      type: { summary: item.type?.text ?? '' },
+      defaultValue: { summary: item.default ?? '' },
+      disable: false,
+    },
+  });
+  for (const part of d.cssParts ?? []) {
+    const attribute = d.attributes?.find((a) => a.name === part.name);
+    const event = d.events?.find((e) => e.name === part.name);
+    const field = fields.find((m) => m.name === part.name && !m.static);
+    const displaced = attribute
+      ? row(attribute, 'attributes')
+      : event
+        ? row(event, 'events')
+        : field
+          ? row(field, 'properties')
+          : undefined;
+    if (displaced === undefined) {
+      out[part.name] = { control: false };
+      continue;
+    }
+    out[`::part(${part.name})`] = row(part, 'css shadow parts');
+    out[part.name] = { ...displaced, ...(attribute ? out[part.name] : {}) };
   }
   return out;
 }
@@ -97,60 +131,4 @@ export function attributeArgs(tag: TagName, args: Record<string, unknown>): [str
     out.push([a.name, v === true ? true : String(v)]);
   }
   return out;
-}
-
-/** One table of an element's reference: a title and rows of cells. */
-export interface ReferenceTable {
-  readonly title: string;
-  readonly columns: readonly string[];
-  readonly rows: readonly (readonly string[])[];
-}
-
-/** The element's API in tables: attributes, properties, events, slots, CSS parts and custom properties. */
-export function referenceOf(tag: TagName): ReferenceTable[] {
-  const d = declarationOf(tag);
-  const text = (s: string | undefined) => (s ?? '').replace(/\s*\n\s*/g, ' ');
-  const attributeFields = new Set((d.attributes ?? []).map((a) => a.fieldName ?? a.name));
-  const tables: ReferenceTable[] = [
-    {
-      title: 'Attributes',
-      columns: ['attribute', 'type', 'default', 'description'],
-      rows: (d.attributes ?? []).map((a) => [a.name, a.type?.text ?? '', a.default ?? '', text(a.description)]),
-    },
-    {
-      title: 'Properties (JavaScript only)',
-      columns: ['property', 'type', '', 'description'],
-      rows: (d.members ?? [])
-        .filter((m) => m.kind === 'field' && !m.static && !attributeFields.has(m.name))
-        .map((m) => [m.name, m.type?.text ?? '', m.readonly ? 'read-only' : '', text(m.description)]),
-    },
-    {
-      title: 'Methods',
-      columns: ['method', '', '', 'description'],
-      rows: (d.members ?? [])
-        .filter((m) => m.kind === 'method')
-        .map((m) => [`${m.name}()`, '', '', text(m.description)]),
-    },
-    {
-      title: 'Events',
-      columns: ['event', 'type', '', 'description'],
-      rows: (d.events ?? []).map((e) => [e.name, e.type?.text ?? '', '', text(e.description)]),
-    },
-    {
-      title: 'Slots',
-      columns: ['slot', '', '', 'description'],
-      rows: (d.slots ?? []).map((s) => [s.name === '' ? '(default)' : s.name, '', '', text(s.description)]),
-    },
-    {
-      title: 'CSS parts (::part)',
-      columns: ['part', '', '', 'description'],
-      rows: (d.cssParts ?? []).map((p) => [p.name, '', '', text(p.description)]),
-    },
-    {
-      title: 'CSS custom properties',
-      columns: ['property', '', '', 'description'],
-      rows: (d.cssProperties ?? []).map((p) => [p.name, '', '', text(p.description)]),
-    },
-  ];
-  return tables.filter((t) => t.rows.length > 0);
 }
