@@ -12,7 +12,7 @@
  *   sum no longer holds.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { bagnetClassifier, logitLinearity, maskingByArea } from '@bagnet-vis/core';
+import { bagnetClassifier, logitLinearity, maskFractionsForPatches, maskingByArea } from '@bagnet-vis/core';
 import type { AreaMaskingResult, BagNet, PatchRect } from '@bagnet-vis/core';
 
 import type { BackendPicker } from './backend-picker.js';
@@ -83,6 +83,10 @@ export class AnalysesSection {
         images.map(({ image, label }) => ({ image, classIndex: label })),
         {
           draws: RANDOM_DRAWS,
+          // From one patch's share of the 28×28 samples to half of them: smaller shares mask one patch alike.
+          fractions: maskFractionsForPatches(
+            model.geometry(images[0]!.image.naturalHeight, images[0]!.image.naturalWidth),
+          ),
           onProgress: (p) =>
             report(0, p.fraction * images.length, `Masking patches: ${Math.round(p.fraction * 100)} %…`),
         },

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 
 import { PNG } from 'pngjs';
 
-import { maskingByArea, useBackend } from '@bagnet-vis/core';
+import { maskFractionsForPatches, maskingByArea, useBackend } from '@bagnet-vis/core';
 import type { BackendName, MaskingSample } from '@bagnet-vis/core';
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
 import { defaultModelUrl, sampleImages } from '@bagnet-vis/models';
@@ -39,7 +39,13 @@ const samples: MaskingSample[] = await Promise.all(
 );
 const wall0 = performance.now();
 const cpu0 = process.cpuUsage();
-const result = await maskingByArea(model, samples, { draws: Number(values.draws), seed: Number(values.seed) });
+// The demo's shares: from one patch's share of the 28×28 samples to half of them.
+const fractions = maskFractionsForPatches(model.geometry(28, 28));
+const result = await maskingByArea(model, samples, {
+  draws: Number(values.draws),
+  seed: Number(values.seed),
+  fractions,
+});
 const wall = (performance.now() - wall0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const g = model.geometry(...(model.metadata.inputSize as [number, number]));

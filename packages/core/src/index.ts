@@ -111,7 +111,7 @@ export { bagnetClassifier, modelClassifier, readAnalysisImage } from './analyses
 export type { AnalysisImage, AnalysisOptions, AnalysisProgress, ImageClassifier } from './analyses/classifier.js';
 export { DEFAULT_FILL, occlude } from './analyses/occlusion.js';
 export { maskingCurve } from './analyses/masking.js';
-export { DEFAULT_MASK_FRACTIONS, maskingByArea } from './analyses/area-masking.js';
+export { DEFAULT_MASK_FRACTIONS, maskFractionsForPatches, maskingByArea } from './analyses/area-masking.js';
 export type { AreaMaskingOptions, AreaMaskingResult, MaskingSample } from './analyses/area-masking.js';
 export type { MaskingCurve, MaskingOptions } from './analyses/masking.js';
 export { logitLinearity } from './analyses/linearity.js';

@@ -8,7 +8,15 @@ import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 
-import { BagNet, bagnetArchitecture, bagnetClassifier, BagNetInputError, maskingByArea } from '@bagnet-vis/core';
+import {
+  BagNet,
+  bagnetArchitecture,
+  bagnetClassifier,
+  BagNetInputError,
+  maskFractionsForPatches,
+  maskingByArea,
+  PatchGeometry,
+} from '@bagnet-vis/core';
 
 import { seededImage } from '../../../test/helpers/images.js';
 import { noLeaks } from '../../../test/helpers/leaks.js';
@@ -65,5 +73,21 @@ describe('maskingByArea', () => {
       assert.equal(r.informed.length, 1);
       assert.ok(Number.isFinite(r.gap));
     });
+  });
+
+  it('sizes the default shares to the patches: from one patch’s share of the image to one half', () => {
+    // The default model: 13×13 patches, stride 2, on 28×28 (8×8 cells): one patch is 169/784.
+    const g = new PatchGeometry(13, 2, 28, 28, 8, 8);
+    const f = maskFractionsForPatches(g);
+    assert.equal(f.length, 5);
+    assert.equal(f[0], 169 / 784);
+    assert.equal(f[4], 0.5);
+    for (let k = 1; k < 5; k++) assert.ok(Math.abs(f[k]! - f[k - 1]! - (0.5 - 169 / 784) / 4) < 1e-12);
+    // A patch larger than half the image: up to all of it; a patch as large as the image: one share.
+    assert.deepEqual(maskFractionsForPatches(new PatchGeometry(33, 8, 40, 40, 1, 1), 2), [(33 * 33) / 1600, 1]);
+    assert.deepEqual(maskFractionsForPatches(new PatchGeometry(9, 8, 9, 9, 1, 1)), [1]);
+    assert.throws(() => maskFractionsForPatches(g, 0), BagNetInputError);
+    assert.throws(() => maskFractionsForPatches(g, 5, 1.5), /upTo must be a number in \(0, 1\]/);
+    assert.equal(maskFractionsForPatches(g, 3, 1)[2], 1);
   });
 });

@@ -67,6 +67,25 @@ const WHAT = 'maskingByArea()';
 export const DEFAULT_MASK_FRACTIONS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5];
 
 /**
+ * Shares of the image to mask for {@link maskingByArea}, sized to the model's patches: `count`
+ * shares evenly spaced from what one q×q patch covers of the image `geometry` describes up to
+ * `upTo` (default 0.5; or 1 when one patch already covers more). Shares below one patch would all
+ * mask the same single patch — with the default model (13×13 patches on 28×28, 21.6 % each) the
+ * fixed 10 % and 20 % are one and the same mask.
+ */
+export function maskFractionsForPatches(geometry: PatchGeometry, count = 5, upTo = 0.5): number[] {
+  const n = positiveInteger(count, 'count', 'maskFractionsForPatches()');
+  if (!(upTo > 0 && upTo <= 1)) {
+    throw new BagNetInputError(`maskFractionsForPatches(): upTo must be a number in (0, 1], got ${upTo}.`);
+  }
+  const { imageHeight: h, imageWidth: w, receptiveField: q } = geometry;
+  const first = Math.min(1, (Math.min(q, h) * Math.min(q, w)) / (h * w));
+  const last = first >= upTo ? 1 : upTo;
+  if (n === 1 || first === last) return [first];
+  return Array.from({ length: n }, (_, k) => first + ((last - first) * k) / (n - 1));
+}
+
+/**
  * Each pixel's share of the class evidence: every patch's contribution to the class logit spread
  * evenly over the q×q pixels it sees (exact bookkeeping of a BagNet's sum of local evidence).
  */
