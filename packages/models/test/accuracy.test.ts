@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { normalizePixels, useBackend } from '@bagnet-vis/core';
-import type { BagNet } from '@bagnet-vis/core';
+import type { BagNet, Normalization } from '@bagnet-vis/core';
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
 import { PNG } from 'pngjs';
 
@@ -121,6 +121,33 @@ let testSet: FashionMnistTest | undefined;
 function fashionMnistTest(): FashionMnistTest {
   assert.ok(haveFashionMnist(), datasetMissing);
   return (testSet ??= readFashionMnistTest());
+}
+
+/**
+ * Evaluates `logits` on all 10,000 test images within the CPU budget and asserts the card's and
+ * PyTorch's accuracy for the card row `row`; returns the evaluation.
+ */
+async function checkTestSetAccuracy(
+  t: { diagnostic(message: string): void },
+  row: string,
+  pytorchAccuracy: number,
+  normalization: Normalization,
+  classes: number,
+  logits: (x: Tensor4D) => tf.Tensor2D,
+): Promise<Evaluation> {
+  const data = fashionMnistTest();
+  const {
+    value: e,
+    cpu,
+    wall,
+  } = await cpuMs(() => noLeaks(() => evaluateOnTestSet(data, normalization, classes, logits)));
+  t.diagnostic(
+    `${row}: ${percent(e.accuracy)} % on ${e.images} test images; ${(cpu / 1000).toFixed(1)} s CPU, ${(wall / 1000).toFixed(1)} s wall`,
+  );
+  assert.equal(e.images, 10000);
+  assertStated(e, cardAccuracy(row), pytorchAccuracy, row);
+  assert.ok(cpu <= EVALUATION_BUDGET_MS, `evaluation took ${Math.round(cpu)} ms of CPU > ${EVALUATION_BUDGET_MS} ms`);
+  return e;
 }
 
 function argmax(v: ArrayLike<number>): number {
@@ -222,25 +249,14 @@ describe('@bagnet-vis/models default model', () => {
   });
 
   it("scores the model card's accuracy on all 10,000 test images (WASM, within 60 s of CPU)", async (t) => {
-    const data = fashionMnistTest();
-    const {
-      value: e,
-      cpu,
-      wall,
-    } = await cpuMs(() =>
-      noLeaks(() =>
-        evaluateOnTestSet(data, net.metadata.normalization, net.labels.length, (x: Tensor4D) =>
-          tf.mean(net.logitMap(x), [1, 2]),
-        ),
-      ),
+    bagnetEvaluation = await checkTestSetAccuracy(
+      t,
+      'BagNet',
+      log.results.bagnet.testAccuracy,
+      net.metadata.normalization,
+      net.labels.length,
+      (x: Tensor4D) => tf.mean(net.logitMap(x), [1, 2]) as tf.Tensor2D,
     );
-    t.diagnostic(
-      `BagNet: ${percent(e.accuracy)} % on ${e.images} test images; ${(cpu / 1000).toFixed(1)} s CPU, ${(wall / 1000).toFixed(1)} s wall`,
-    );
-    assert.equal(e.images, 10000);
-    bagnetEvaluation = e;
-    assertStated(e, cardAccuracy('BagNet'), log.results.bagnet.testAccuracy, 'BagNet');
-    assert.ok(cpu <= EVALUATION_BUDGET_MS, `evaluation took ${Math.round(cpu)} ms of CPU > ${EVALUATION_BUDGET_MS} ms`);
   });
 });
 
@@ -297,27 +313,14 @@ describe('@bagnet-vis/models plain-CNN baseline', () => {
   });
 
   it("scores the model card's accuracy on all 10,000 test images, and the card states the gap", async (t) => {
-    const data = fashionMnistTest();
-    const {
-      value: e,
-      cpu,
-      wall,
-    } = await cpuMs(() =>
-      noLeaks(() =>
-        evaluateOnTestSet(
-          data,
-          { ...cnn.metadata.normalization, channelOrder: 'RGB' },
-          cnn.metadata.labels.length,
-          (x: Tensor4D) => cnn.model.predict(x) as tf.Tensor2D,
-        ),
-      ),
+    const e = await checkTestSetAccuracy(
+      t,
+      'Plain CNN',
+      log.results.plainCnn.testAccuracy,
+      { ...cnn.metadata.normalization, channelOrder: 'RGB' },
+      cnn.metadata.labels.length,
+      (x: Tensor4D) => cnn.model.predict(x) as tf.Tensor2D,
     );
-    t.diagnostic(
-      `plain CNN: ${percent(e.accuracy)} % on ${e.images} test images; ${(cpu / 1000).toFixed(1)} s CPU, ${(wall / 1000).toFixed(1)} s wall`,
-    );
-    assert.equal(e.images, 10000);
-    assertStated(e, cardAccuracy('Plain CNN'), log.results.plainCnn.testAccuracy, 'plain CNN');
-    assert.ok(cpu <= EVALUATION_BUDGET_MS, `evaluation took ${Math.round(cpu)} ms of CPU > ${EVALUATION_BUDGET_MS} ms`);
     const bag = bagnetEvaluation;
     assert.ok(bag, 'the BagNet evaluation ran first');
     const gap = (100 * (e.accuracy - bag.accuracy)).toFixed(2);
