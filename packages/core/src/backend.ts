@@ -11,6 +11,7 @@ import type { BackendProbe } from './backend-probe.js';
 import { BagNetBackendError } from './errors.js';
 import { currentWebGLRenderer, currentWebGPURenderer } from './gpu-renderer.js';
 import type { GpuRenderer } from './gpu-renderer.js';
+import { registerWasmSlice } from './wasm-slice.js';
 
 /** Options for backend initialisation. */
 export interface BackendOptions {
@@ -92,7 +93,10 @@ function wantedThreads(options: BackendOptions): number | undefined {
 
 async function register(name: BackendName, options: BackendOptions): Promise<void> {
   const threads = name === 'wasm' ? wantedThreads(options) : undefined;
-  if (tf.findBackendFactory(name) !== null) return;
+  if (tf.findBackendFactory(name) !== null) {
+    if (name === 'wasm') registerWasmSlice();
+    return;
+  }
   try {
     switch (name) {
       case 'cpu':
@@ -107,6 +111,7 @@ async function register(name: BackendName, options: BackendOptions): Promise<voi
       case 'wasm': {
         const wasm = await import('@tensorflow/tfjs-backend-wasm');
         wasmModule = wasm;
+        registerWasmSlice();
         if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
         // tfjs picks its threaded SIMD binary by itself on an isolated page; the count is ours.
         if (threads !== undefined) {
