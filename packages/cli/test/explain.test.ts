@@ -14,9 +14,12 @@ import { CliError } from '../src/errors.js';
 import { explanationJson, float32Json } from '../src/explain/explanation-json.js';
 import { patchEvidencePerPixel } from '../src/explain/pixel-evidence.js';
 import { resolveClass } from '../src/explain/resolve-class.js';
-import { DIVERGING_LUT, lutIndex } from '../src/render/colormap.js';
+import { colormap, divergingLutIndex as lutIndex } from '@bagnet-vis/core';
 import { figureZoom, MARGIN, OVERLAY_ALPHA, renderExplanation } from '../src/render/explanation-png.js';
 import type { ExplanationFigure } from '../src/render/explanation-png.js';
+
+/** Core's default diverging LUT (RGBA), the one the elements paint with. */
+const LUT = colormap('RdBu').lut;
 
 describe('float32Json', () => {
   test('the shortest decimal that reads back to the same float32', () => {
@@ -110,7 +113,7 @@ describe('patchEvidencePerPixel', () => {
 
 describe('the PNG figure', () => {
   test('colour map: blue below zero, near-white at zero, red above; clipped at ±limit', () => {
-    const rgb = (v: number) => [...DIVERGING_LUT.subarray(lutIndex(v, 2) * 3, lutIndex(v, 2) * 3 + 3)];
+    const rgb = (v: number) => [...LUT.subarray(lutIndex(v, 2) * 4, lutIndex(v, 2) * 4 + 3)];
     const [r0, g0, b0] = rgb(-5);
     assert.ok(b0! > r0! + 50, 'negative is blue');
     const [r1, , b1] = rgb(5);
@@ -120,7 +123,7 @@ describe('the PNG figure', () => {
       'zero is near white',
     );
     assert.deepEqual(rgb(-2), rgb(-100));
-    assert.equal(g0, DIVERGING_LUT[1]);
+    assert.equal(g0, LUT[1]);
   });
 
   /** A figure of a w × h grey-ish image whose map is a known ramp, scaled by core's clipScale. */
@@ -195,9 +198,9 @@ describe('the PNG figure', () => {
         const [r, g, b] = [fig.rgb[i * 3]!, fig.rgb[i * 3 + 1]!, fig.rgb[i * 3 + 2]!];
         const grey = 0.4 * 255 + 0.6 * (0.299 * r + 0.587 * g + 0.114 * b);
         const v = fig.values[i]!;
-        const k = lutIndex(v, limit) * 3;
+        const k = lutIndex(v, limit) * 4;
         const want = [0, 1, 2].map((c) =>
-          Math.round(Number.isFinite(v) ? (1 - OVERLAY_ALPHA) * grey + OVERLAY_ALPHA * DIVERGING_LUT[k + c]! : grey),
+          Math.round(Number.isFinite(v) ? (1 - OVERLAY_ALPHA) * grey + OVERLAY_ALPHA * LUT[k + c]! : grey),
         );
         // every pixel of the cell's block, corners included: no smoothing across cell edges
         for (const [dx, dy] of [
@@ -215,10 +218,10 @@ describe('the PNG figure', () => {
     }
     assert.equal(checked, 3 * w * h);
     // the outlier saturates at the red end; the colour bar runs from the blue end to the red end
-    const red = [...DIVERGING_LUT.subarray(255 * 3)];
+    const red = [...LUT.subarray(255 * 4, 255 * 4 + 3)];
     assert.deepEqual(lutIndex(fig.values[w + 1]!, limit), 255);
     const { bar } = layout;
-    assert.deepEqual(pixel(img, bar.x, bar.y + 2), [...DIVERGING_LUT.subarray(0, 3)]);
+    assert.deepEqual(pixel(img, bar.x, bar.y + 2), [...LUT.subarray(0, 3)]);
     assert.deepEqual(pixel(img, bar.x + bar.width - 1, bar.y + 2), red);
   });
 

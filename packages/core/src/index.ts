@@ -83,6 +83,17 @@ export {
 } from './evidence/clip-scale.js';
 export type { ClipScale, EvidenceDomain } from './evidence/clip-scale.js';
 export {
+  colormap,
+  colormapName,
+  DEFAULT_COLORMAP,
+  DIVERGING_COLORMAPS,
+  divergingLutIndex,
+  isColormapName,
+  LUT_SIZE,
+  SEQUENTIAL_COLORMAPS,
+} from './evidence/colormap.js';
+export type { Colormap, ColormapName, DivergingColormapName, SequentialColormapName } from './evidence/colormap.js';
+export {
   filesReader,
   FORMAT_WRITER,
   loadBagNet,

@@ -12,11 +12,14 @@ import { ticks as niceTicks, tickStep } from 'd3-array';
 import { PNG } from 'pngjs';
 import { Resvg } from '@resvg/resvg-js';
 
+import { colormap, DEFAULT_COLORMAP, divergingLutIndex } from '@bagnet-vis/core';
 import type { ClipScale } from '@bagnet-vis/core';
 
-import { DIVERGING_LUT, lutIndex } from './colormap.js';
 import { escapeXml, RESVG_FONT, shorten, textAttributes, textWidth, wrapText } from './figure-text.js';
 import type { TextStyle } from './figure-text.js';
+
+/** The paper's red (for) / blue (against) diverging map: core's LUT, as the elements paint it (RGBA). */
+const LUT = colormap(DEFAULT_COLORMAP).lut;
 
 /** What the figure shows. */
 export interface ExplanationFigure {
@@ -254,8 +257,8 @@ function paintPanels(fig: ExplanationFigure, zoom: number, limit: number): [PNG,
       const v = fig.values[i]!;
       const colour = [grey, grey, grey];
       if (Number.isFinite(v)) {
-        const k = lutIndex(v, limit) * 3;
-        for (let c = 0; c < 3; c++) colour[c] = (1 - OVERLAY_ALPHA) * grey + OVERLAY_ALPHA * DIVERGING_LUT[k + c]!;
+        const k = divergingLutIndex(v, limit) * 4;
+        for (let c = 0; c < 3; c++) colour[c] = (1 - OVERLAY_ALPHA) * grey + OVERLAY_ALPHA * LUT[k + c]!;
       }
       block(plain, x * zoom, y * zoom, zoom, [r, g, b]);
       block(overlay, x * zoom, y * zoom, zoom, colour);
@@ -268,8 +271,8 @@ function paintPanels(fig: ExplanationFigure, zoom: number, limit: number): [PNG,
 function colourBar(width: number, height: number): PNG {
   const png = new PNG({ width, height });
   for (let x = 0; x < width; x++) {
-    const k = Math.round((x / (width - 1)) * 255) * 3;
-    const colour = [DIVERGING_LUT[k]!, DIVERGING_LUT[k + 1]!, DIVERGING_LUT[k + 2]!];
+    const k = Math.round((x / (width - 1)) * 255) * 4;
+    const colour = [LUT[k]!, LUT[k + 1]!, LUT[k + 2]!];
     for (let y = 0; y < height; y++) setPixel(png, x, y, colour);
   }
   return png;
