@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import { PNG } from 'pngjs';
 
-import { EvidenceMap, PatchGeometry, patchRobustness, useBackend } from '@bagnet-vis/core';
+import { EvidenceMap, parseBagNetMetadata, PatchGeometry, patchRobustness, useBackend } from '@bagnet-vis/core';
 
 import { run } from '../../packages/cli/src/index.js';
 import { figureZoom } from '../../packages/cli/src/render/explanation-png.js';
@@ -22,11 +22,11 @@ import { noLeaks } from '../helpers/leaks.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = join(ROOT, 'packages/models/default');
 /** The model's q and stride, from its metadata: the certificate's window depends on them. */
-const { receptiveField: Q, stride: STRIDE } = (
-  JSON.parse(readFileSync(join(MODEL, 'model.json'), 'utf8')) as {
-    userDefinedMetadata: { bagnet: { receptiveField: number; stride: number } };
-  }
-).userDefinedMetadata.bagnet;
+const { receptiveField: Q, stride: STRIDE } = parseBagNetMetadata(
+  (JSON.parse(readFileSync(join(MODEL, 'model.json'), 'utf8')) as { userDefinedMetadata?: { bagnet?: unknown } })
+    .userDefinedMetadata?.bagnet,
+  'model.json',
+);
 const IMAGE = join(ROOT, 'packages/models/samples/test-00102-sneaker.png');
 
 async function bagnet(...args: string[]) {

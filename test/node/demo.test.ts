@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { PNG } from 'pngjs';
-import { bagnetArchitecture, useBackend } from '@bagnet-vis/core';
+import { bagnetArchitecture, outputSide, parseBagNetMetadata, useBackend } from '@bagnet-vis/core';
 import { loadBagNetFromDisk } from '@bagnet-vis/core/node';
 import { referenceStateDictShapes } from '@bagnet-vis/convert';
 
@@ -30,15 +30,18 @@ import type { DemoServer } from '../../scripts/serve-demo.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /** A test image the default model gets wrong (a coat it calls a dress): true and predicted differ. */
 const SAMPLE = 'test-03220-coat.png';
-/** The default model's evidence grid on a 28×28 image, from its metadata: floor((28 − q)/stride) + 1 cells a side. */
-const GRID = (() => {
-  const { receptiveField: q, stride } = (
-    JSON.parse(readFileSync(join(root, 'packages/models/default/model.json'), 'utf8')) as {
-      userDefinedMetadata: { bagnet: { receptiveField: number; stride: number } };
-    }
-  ).userDefinedMetadata.bagnet;
-  return Math.floor((28 - q) / stride) + 1;
-})();
+/** The default model's evidence grid on a 28×28 image: cells a side, by core's geometry rule. */
+const GRID = outputSide(
+  parseBagNetMetadata(
+    (
+      JSON.parse(readFileSync(join(root, 'packages/models/default/model.json'), 'utf8')) as {
+        userDefinedMetadata?: { bagnet?: unknown };
+      }
+    ).userDefinedMetadata?.bagnet,
+    'model.json',
+  ).architecture,
+  28,
+)!;
 /** A small BagNet-33 checkpoint in the reference format (random weights, 10 classes): see test/fixtures. */
 const CHECKPOINT = join(root, 'test/fixtures/bagnet33_c10_s0_w0.125_b1111/bagnet33_c10_s0_w0.125_b1111.pth.tar');
 

@@ -93,10 +93,12 @@ function wantedThreads(options: BackendOptions): number | undefined {
 
 async function register(name: BackendName, options: BackendOptions): Promise<void> {
   const threads = name === 'wasm' ? wantedThreads(options) : undefined;
-  if (tf.findBackendFactory(name) !== null) {
-    if (name === 'wasm') registerWasmSlice();
-    return;
-  }
+  if (tf.findBackendFactory(name) === null) await importBackend(name, options, threads);
+  // Core's Slice kernel replaces tfjs-wasm's, whoever imported the backend.
+  if (name === 'wasm') registerWasmSlice();
+}
+
+async function importBackend(name: BackendName, options: BackendOptions, threads: number | undefined): Promise<void> {
   try {
     switch (name) {
       case 'cpu':
@@ -111,7 +113,6 @@ async function register(name: BackendName, options: BackendOptions): Promise<voi
       case 'wasm': {
         const wasm = await import('@tensorflow/tfjs-backend-wasm');
         wasmModule = wasm;
-        registerWasmSlice();
         if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
         // tfjs picks its threaded SIMD binary by itself on an isolated page; the count is ours.
         if (threads !== undefined) {

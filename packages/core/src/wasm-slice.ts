@@ -16,7 +16,6 @@ import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensor
 interface WasmBackend {
   makeOutput(shape: number[], dtype: string): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  readSync(dataId: object): unknown;
 }
 
 const sliceWasm: KernelFunc = ({ inputs, attrs, backend }) => {
