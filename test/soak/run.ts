@@ -18,7 +18,7 @@ const chromium = await launchChromium();
 try {
   const p = await openPage(chromium.browser, server.url);
   const t0 = Date.now();
-  const figures = await runSoak(p, values.backend!, FULL_COUNTS);
+  const figures = await runSoak(p, values.backend!, FULL_COUNTS, { objectsEveryPhase: true });
   console.log(formatFigures(figures));
   let contextLoss: unknown;
   if (values.backend === 'webgl') {
