@@ -8,13 +8,17 @@
  */
 import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { bundleForBrowser } from './scripts/browser-bundle.mjs';
 import { CHROMIUM_FLAGS, chromiumPath, SWIFTSHADER_FLAGS } from './scripts/chromium.mjs';
 import { summaryOnceReporter } from './scripts/test-report/wtr-summary.mjs';
+
+/** Chromium's profile: a fresh folder per run, removed when the runner exits (Chromium is closed by then). */
+const userDataDir = mkdtempSync(join(tmpdir(), 'bagnet-wtr-'));
+process.on('exit', () => rmSync(userDataDir, { recursive: true, force: true }));
 
 /** In a terminal the live progress bar; in a log (CI) no progress bar, one summary at the end. */
 const interactive = Boolean(process.stdout.isTTY) && !process.env['CI'];
@@ -51,12 +55,7 @@ export default {
       launchOptions: {
         executablePath: chromiumPath(),
         headless: true,
-        args: [
-          '--headless=new',
-          ...CHROMIUM_FLAGS,
-          ...SWIFTSHADER_FLAGS,
-          `--user-data-dir=${mkdtempSync(join(tmpdir(), 'bagnet-wtr-'))}`,
-        ],
+        args: ['--headless=new', ...CHROMIUM_FLAGS, ...SWIFTSHADER_FLAGS, `--user-data-dir=${userDataDir}`],
       },
     }),
   ],

@@ -11,6 +11,9 @@
  * - lane 2, one file at a time: every other file (tfjs on CPU/WASM, the CLI in child processes).
  * Budgets in tests are CPU time, not wall time, so a busy neighbour lane cannot fail them.
  * `--lanes 1` (or BAGNET_TEST_LANES=1) runs every file in one lane, one at a time.
+ * `--browser` (what `npm test` passes) also runs the browser suite (@web/test-runner, its own
+ * Chromium) as soon as the first lane is done (lane 2 usually, while lane 1 is still busy), instead
+ * of after both: on 2 cores most of the suite waits on one process at a time.
  *
  * Output: lane 1's spec report as it runs, then lane 2's, then one summary of both: the slowest
  * tests and files and one closing line (scripts/test-report/node-summary.mjs). tfjs's tfjs-node
@@ -84,9 +87,10 @@ const HEAVY =
   /launchChromium|chromium\.mjs|puppeteer|\btsc\b.*-b|rollup|build-bundles|npm pack|git clone|['"]clone['"]/;
 
 const argv = process.argv.slice(2);
+const withBrowser = argv.includes('--browser');
 const lanesArg = argv.indexOf('--lanes');
 const oneLane = process.env['BAGNET_TEST_LANES'] === '1' || (lanesArg >= 0 && argv[lanesArg + 1] === '1');
-const extra = lanesArg >= 0 ? argv.filter((_, i) => i !== lanesArg && i !== lanesArg + 1) : argv;
+const extra = argv.filter((a, i) => a !== '--browser' && (lanesArg < 0 || (i !== lanesArg && i !== lanesArg + 1)));
 const heavy = files.filter((f) => HEAVY.test(readFileSync(join(root, f), 'utf8')));
 const lanes = oneLane ? [files] : [heavy, files.filter((f) => !heavy.includes(f))].filter((l) => l.length > 0);
 
@@ -124,21 +128,62 @@ function runLane(laneFiles, k) {
   );
   child.stdout?.pipe(/** @type {NodeJS.WritableStream} */ (out), { end: false });
   child.stderr?.pipe(/** @type {NodeJS.WritableStream} */ (out), { end: false });
+  // A lane killed by a signal has no exit code: it failed.
   return new Promise((resolve) =>
-    child.on('close', (code, signal) => {
-      if (out) out.end(() => resolve({ status: code ?? (signal ? 1 : 0), log }));
+    child.on('close', (code) => {
+      if (out) out.end(() => resolve({ status: code ?? 1, log }));
       else resolve({ status: code ?? 1 });
     }),
+  );
+}
+
+/**
+ * The browser suite (`npm run test:browser`'s web-test-runner), its output into a log printed at
+ * the end. Resolves to the exit status.
+ * @returns {Promise<{ status: number, log: string, seconds: number }>}
+ */
+function runBrowser() {
+  const log = join(scratch, 'browser.log');
+  const out = createWriteStream(log);
+  const t0 = Date.now();
+  const child = spawn(
+    process.execPath,
+    [join(root, 'node_modules', '.bin', 'web-test-runner'), '--config', 'web-test-runner.config.mjs'],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: process.env['CI'] ?? 'true' } },
+  );
+  child.stdout.pipe(out, { end: false });
+  child.stderr.pipe(out, { end: false });
+  return new Promise((resolve) =>
+    // A run killed by a signal has no exit code: it failed.
+    child.on('close', (code) => out.end(() => resolve({ status: code ?? 1, log, seconds: (Date.now() - t0) / 1000 }))),
   );
 }
 
 if (lanes.length > 1) {
   console.log(
     `${lanes.length} lanes: ${lanes[0]?.length} files that start Chromium, build or clone (shown as they run), ` +
-      `${lanes[1]?.length} other files beside them (shown after).\n`,
+      `${lanes[1]?.length} other files beside them (shown after)` +
+      `${withBrowser ? '; the browser suite follows the first lane that is done' : ''}.\n`,
   );
 }
-const results = await Promise.all(lanes.map(runLane));
+const t0 = Date.now();
+/** @type {Promise<{ status: number, log: string, seconds: number }> | undefined} */
+let browser;
+let browserAfter = 0;
+const laneSeconds = /** @type {number[]} */ ([]);
+const results = await Promise.all(
+  lanes.map(async (laneFiles, k) => {
+    const res = await runLane(laneFiles, k);
+    laneSeconds[k] = (Date.now() - t0) / 1000;
+    // The browser suite follows whichever lane is done first (lane 2 usually).
+    if (withBrowser && !browser) {
+      browserAfter = k + 1;
+      browser = runBrowser();
+    }
+    return res;
+  }),
+);
+const browserResult = browser ? await browser : undefined;
 /** @type {import('./test-report/node-summary.mjs').NodeSummary[]} */
 const summaries = [];
 results.forEach((res, k) => {
@@ -153,8 +198,19 @@ results.forEach((res, k) => {
   }
 });
 console.log(formatSummary(summaries));
+if (browserResult) {
+  console.log('\n--- browser suite (web-test-runner) ---');
+  process.stdout.write(readFileSync(browserResult.log, 'utf8'));
+}
+console.log(
+  `\nWall time: ${laneSeconds.map((s, k) => `lane ${k + 1} ${s.toFixed(0)} s`).join(', ')}` +
+    (browserResult
+      ? `, browser suite ${browserResult.seconds.toFixed(0)} s (after lane ${browserAfter}); ` +
+        `all ${((Date.now() - t0) / 1000).toFixed(0)} s`
+      : ''),
+);
 rmSync(scratch, { recursive: true, force: true });
-const status = results.some((res) => res.status !== 0) ? 1 : 0;
+const status = [...results, ...(browserResult ? [browserResult] : [])].some((res) => res.status !== 0) ? 1 : 0;
 
 const after = treeState();
 const written = before && after ? [...after].filter((p) => !before.has(p)) : [];
