@@ -7,7 +7,8 @@
  *
  * Two lanes run side by side (the suite's machines have 2 cores, and most tests keep one busy):
  * - lane 1, one file at a time: the files that start Chromium, build packages or clone the
- *   repository (recognised by what they call, {@link HEAVY}), so no two builds or browsers overlap;
+ *   repository (recognised by what they call, {@link HEAVY}), so no two builds or browsers overlap,
+ *   and files that say `test-lane: heavy` (several busy child processes at once);
  * - lane 2, one file at a time: every other file (tfjs on CPU/WASM, the CLI in child processes).
  * Budgets in tests are CPU time, not wall time, so a busy neighbour lane cannot fail them.
  * `--lanes 1` (or BAGNET_TEST_LANES=1) runs every file in one lane, one at a time.
@@ -82,9 +83,12 @@ console.log(
   'tfjs says, once for every test process: "looks like you are running TensorFlow.js in Node.js; install ' +
     'tfjs-node". tfjs-node cannot install here (it downloads libtensorflow): the tests use the CPU and WASM backends.\n',
 );
-/** What makes a test file heavy (lane 1): it starts Chromium, builds or packs packages, or clones the repo. */
+/**
+ * What makes a test file heavy (lane 1): it starts Chromium, builds or packs packages, clones the
+ * repo, or says `test-lane: heavy`.
+ */
 const HEAVY =
-  /launchChromium|chromium\.mjs|puppeteer|\btsc\b.*-b|rollup|build-bundles|npm pack|git clone|['"]clone['"]/;
+  /launchChromium|chromium\.mjs|puppeteer|\btsc\b.*-b|rollup|build-bundles|npm pack|git clone|['"]clone['"]|test-lane: heavy/;
 
 const argv = process.argv.slice(2);
 const withBrowser = argv.includes('--browser');
@@ -161,7 +165,7 @@ function runBrowser() {
 
 if (lanes.length > 1) {
   console.log(
-    `${lanes.length} lanes: ${lanes[0]?.length} files that start Chromium, build or clone (shown as they run), ` +
+    `${lanes.length} lanes: ${lanes[0]?.length} heavy files — Chromium, builds, clones (shown as they run), ` +
       `${lanes[1]?.length} other files beside them (shown after)` +
       `${withBrowser ? '; the browser suite follows the first lane that is done' : ''}.\n`,
   );

@@ -4,6 +4,9 @@
  * interrupted run resumes from its partial output to the same file; memory stays flat as the image
  * count grows (child processes, peak RSS); `--shard auto` reads Kubernetes and Slurm indices; and
  * bad inputs end with one line and exit code 1 or 2, each followed by a good run.
+ *
+ * test-lane: heavy — four CLI processes at once (scripts/test-node.mjs runs it in lane 1, which
+ * balances the lanes: lane 2 is followed by the browser suite).
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
